@@ -1,0 +1,63 @@
+# hptune — PGXS build
+#
+#   make && make install          build and install into the pg_config found on PATH
+#   make installcheck             pg_regress suite against a running server
+#   make unitcheck                C unit tests of the pure core (no server needed)
+#
+# BLAS_LIBS picks the BLAS/LAPACK implementation; OPTFLAGS adds tuning flags
+# (e.g. OPTFLAGS=-march=native for a build that will run only here).
+
+EXTENSION = hptune
+EXTVERSION = 0.1
+
+MODULE_big = hptune
+OBJS = \
+	src/api.o \
+	src/catalog.o \
+	src/runner.o \
+	src/loader.o \
+	src/train.o \
+	src/predict.o \
+	src/summary.o \
+	src/shim_pg.o \
+	src/core/space.o \
+	src/core/space_validate.o \
+	src/core/rng.o \
+	src/core/oracle.o \
+	src/core/oracle_random.o \
+	src/core/oracle_grid.o \
+	src/core/dataset.o \
+	src/core/model.o \
+	src/core/train.o \
+	src/core/layers.o \
+	src/core/optim.o \
+	src/core/metrics.o \
+	src/core/model_format.o
+
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
+
+REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
+REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
+
+BLAS_LIBS ?= -lopenblas
+OPTFLAGS ?=
+PG_CPPFLAGS += -Isrc
+PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare $(OPTFLAGS)
+SHLIB_LINK += $(BLAS_LIBS) -lm
+
+EXTRA_CLEAN = $(DATA_built)
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# The install script is the concatenation of sql/*.sql parts, in name order.
+SQL_PARTS = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
+	cat $^ > $@
+
+unitcheck:
+	$(MAKE) -C test/unit check BLAS_LIBS="$(BLAS_LIBS)"
+
+.PHONY: unitcheck

@@ -1,0 +1,670 @@
+/*-------------------------------------------------------------------------
+ *
+ * api.c
+ *	  fmgr wrappers for hptune's study, search-space and search functions.
+ *
+ * Each hptune_<sqlname> reads and checks its arguments, then calls an
+ * internal function with plain C types.  Functions on models (predict,
+ * evaluate, fit, ...) are in predict.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/syscache.h"
+
+#include "hptune.h"
+
+PG_MODULE_MAGIC;
+
+int			hptune_max_memory_kb = 2 * 1024 * 1024;
+int			hptune_blas_threads = 1;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("hptune.max_memory",
+							"Memory a search may use for training data and models.",
+							"Checked before the data is read into matrices.",
+							&hptune_max_memory_kb,
+							2 * 1024 * 1024, 1024, INT_MAX,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("hptune.blas_threads",
+							"Threads OpenBLAS may use in one backend.",
+							NULL,
+							&hptune_blas_threads,
+							1, 1, 64,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	MarkGUCPrefixReserved("hptune");
+}
+
+/*
+ * Studies
+ */
+
+static void
+api_check_study_name(const char *name)
+{
+	if (name[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("study name must not be empty"),
+				 errdetail("name is \"\"."),
+				 errhint("Pass a name such as 'helloworld'.")));
+	if (strlen(name) > HPTUNE_MAX_NAME_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("study name is too long"),
+				 errdetail("The name has %d bytes; the limit is %d.",
+						   (int) strlen(name), HPTUNE_MAX_NAME_LEN),
+				 errhint("Use a shorter name.")));
+}
+
+/* the caller may run the objective function */
+void
+api_check_execute(Oid fn)
+{
+	if (pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for objective function %s", format_procedure(fn)),
+				 errdetail("Role \"%s\" has no EXECUTE privilege on it; trials run functions as the caller.",
+						   GetUserNameFromId(GetUserId(), false)),
+				 errhint("GRANT EXECUTE ON FUNCTION %s TO %s.", format_procedure(fn),
+						 quote_identifier(GetUserNameFromId(GetUserId(), false)))));
+}
+
+/* f(jsonb) RETURNS float8 | jsonb, executable by the caller */
+static void
+api_check_objective_function(Oid fn)
+{
+	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	Form_pg_proc proc;
+	bool		ok;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for function %u", fn);
+	proc = (Form_pg_proc) GETSTRUCT(tup);
+	ok = proc->pronargs == 1 && proc->proargtypes.values[0] == JSONBOID &&
+		proc->prokind == PROKIND_FUNCTION && !proc->proretset;
+	ReleaseSysCache(tup);
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("objective function must take one jsonb argument"),
+				 errdetail("%s is not a function of one jsonb argument returning one value.",
+						   format_procedure(fn)),
+				 errhint("Declare it as f(hp jsonb) RETURNS float8 or jsonb.")));
+	if (get_func_rettype(fn) != FLOAT8OID && get_func_rettype(fn) != JSONBOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("objective function must return float8 or jsonb"),
+				 errdetail("%s returns %s.", format_procedure(fn),
+						   format_type_be(get_func_rettype(fn))),
+				 errhint("Return the objective as float8, or a jsonb object of named metrics.")));
+	api_check_execute(fn);
+}
+
+/* settings of create_study, as given (NULL = not given) */
+typedef struct StudySettings
+{
+	char	   *name;
+	char	   *hypermodel;
+	char	   *objective;
+	char	   *direction;
+	char	   *tuner;
+	int			max_trials;
+	int			executions_per_trial;
+	Oid			objective_function;
+	Jsonb	   *tuner_options;
+	bool		has_seed;
+	int64		seed;
+} StudySettings;
+
+static void
+api_resolve_objective(StudySettings *s)
+{
+	if (s->objective == NULL)
+		s->objective = pstrdup(OidIsValid(s->objective_function) ?
+							   "default_objective" : "val_loss");
+	if (s->direction == NULL)
+	{
+		int			dir = metric_direction(s->objective);
+
+		if (dir == 0 && strcmp(s->objective, "default_objective") == 0)
+			dir = -1;
+		if (dir == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cannot infer the direction of objective \"%s\"", s->objective),
+					 errdetail("\"%s\" is not a metric name hptune knows.", s->objective),
+					 errhint("Pass direction => 'min' or direction => 'max'.")));
+		s->direction = pstrdup(dir > 0 ? "max" : "min");
+	}
+	else if (strcmp(s->direction, "min") != 0 && strcmp(s->direction, "max") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid direction \"%s\"", s->direction),
+				 errdetail("direction is \"%s\".", s->direction),
+				 errhint("Pass direction => 'min' or direction => 'max'.")));
+}
+
+static void
+api_check_settings(StudySettings *s)
+{
+	HyperModelKind kind;
+
+	api_check_study_name(s->name);
+	if (!oracle_tuner_exists(s->tuner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown tuner \"%s\"", s->tuner),
+				 errdetail("tuner is \"%s\".", s->tuner),
+				 errhint("Use one of: %s.", oracle_tuner_names())));
+	if (s->max_trials < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_trials must be at least 1"),
+				 errdetail("max_trials is %d.", s->max_trials),
+				 errhint("Pass max_trials => 1 or more.")));
+	if (s->executions_per_trial < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("executions_per_trial must be at least 1"),
+				 errdetail("executions_per_trial is %d.", s->executions_per_trial),
+				 errhint("Pass executions_per_trial => 1 or more.")));
+	if (s->hypermodel && !hypermodel_from_name(s->hypermodel, &kind))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown hypermodel \"%s\"", s->hypermodel),
+				 errdetail("hypermodel is \"%s\".", s->hypermodel),
+				 errhint("Use one of: %s; or pass objective_function => to tune a SQL function.",
+						 hypermodel_names())));
+	if (s->hypermodel == NULL && !OidIsValid(s->objective_function))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("study \"%s\" needs a hypermodel or an objective function", s->name),
+				 errdetail("hypermodel and objective_function are both null."),
+				 errhint("Pass hypermodel => 'mlp' to train models, or objective_function => 'f(jsonb)' to tune a function.")));
+	if (OidIsValid(s->objective_function))
+		api_check_objective_function(s->objective_function);
+	if (!JB_ROOT_IS_OBJECT(s->tuner_options) || JB_ROOT_IS_SCALAR(s->tuner_options))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("tuner_options must be a jsonb object"),
+				 errdetail("tuner_options is %s.",
+						   JsonbToCString(NULL, &s->tuner_options->root, 0)),
+				 errhint("Pass an object such as '{\"max_epochs\": 27}'.")));
+	api_resolve_objective(s);
+}
+
+static void
+api_setting_differs(const char *study, const char *setting, const char *stored,
+					const char *given)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DUPLICATE_OBJECT),
+			 errmsg("study \"%s\" already exists with a different %s", study, setting),
+			 errdetail("The stored %s is %s; this call passes %s.", setting,
+					   stored ? stored : "null", given ? given : "null"),
+			 errhint("Pass overwrite => true to start the study afresh, or the stored settings to resume it.")));
+}
+
+static bool
+api_streq(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* resuming: every setting must match the stored study */
+static void
+api_compare_study(const Study *st, const StudySettings *s)
+{
+	char	   *given_opts = JsonbToCString(NULL, &s->tuner_options->root, 0);
+	Jsonb	   *stored_jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+															   CStringGetDatum(st->tuner_options)));
+	char	   *stored_opts = JsonbToCString(NULL, &stored_jb->root, 0);
+
+	if (!api_streq(st->hypermodel, s->hypermodel))
+		api_setting_differs(s->name, "hypermodel", st->hypermodel, s->hypermodel);
+	if (!api_streq(st->objective, s->objective))
+		api_setting_differs(s->name, "objective", st->objective, s->objective);
+	if (!api_streq(st->maximize ? "max" : "min", s->direction))
+		api_setting_differs(s->name, "direction", st->maximize ? "max" : "min", s->direction);
+	if (!api_streq(st->tuner, s->tuner))
+		api_setting_differs(s->name, "tuner", st->tuner, s->tuner);
+	if (st->max_trials != s->max_trials)
+		api_setting_differs(s->name, "max_trials", psprintf("%d", st->max_trials),
+							psprintf("%d", s->max_trials));
+	if (st->executions_per_trial != s->executions_per_trial)
+		api_setting_differs(s->name, "executions_per_trial",
+							psprintf("%d", st->executions_per_trial),
+							psprintf("%d", s->executions_per_trial));
+	if (st->objective_function != s->objective_function)
+		api_setting_differs(s->name, "objective_function",
+							OidIsValid(st->objective_function) ? format_procedure(st->objective_function) : NULL,
+							OidIsValid(s->objective_function) ? format_procedure(s->objective_function) : NULL);
+	if (strcmp(stored_opts, given_opts) != 0)
+		api_setting_differs(s->name, "tuner_options", stored_opts, given_opts);
+	if (st->has_seed != s->has_seed || (s->has_seed && st->seed != s->seed))
+		api_setting_differs(s->name, "seed",
+							st->has_seed ? psprintf(INT64_FORMAT, st->seed) : NULL,
+							s->has_seed ? psprintf(INT64_FORMAT, s->seed) : NULL);
+}
+
+static int64
+api_insert_study(const StudySettings *s)
+{
+	Oid			types[10] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
+	INT4OID, OIDOID, JSONBOID, INT8OID};
+	Datum		values[10];
+	char		nulls[10] = "          ";
+	int64		id;
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(s->name);
+	values[1] = s->hypermodel ? CStringGetTextDatum(s->hypermodel) : (Datum) 0;
+	nulls[1] = s->hypermodel ? ' ' : 'n';
+	values[2] = CStringGetTextDatum(s->objective);
+	values[3] = CStringGetTextDatum(s->direction);
+	values[4] = CStringGetTextDatum(s->tuner);
+	values[5] = Int32GetDatum(s->max_trials);
+	values[6] = Int32GetDatum(s->executions_per_trial);
+	values[7] = ObjectIdGetDatum(s->objective_function);
+	nulls[7] = OidIsValid(s->objective_function) ? ' ' : 'n';
+	values[8] = JsonbPGetDatum(s->tuner_options);
+	values[9] = Int64GetDatum(s->seed);
+	nulls[9] = s->has_seed ? ' ' : 'n';
+	SPI_connect();
+	if (SPI_execute_with_args("INSERT INTO hptune.studies (name, hypermodel, objective,"
+							  " direction, tuner, max_trials, executions_per_trial,"
+							  " objective_function, tuner_options, seed)"
+							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::regprocedure, $9, $10)"
+							  " RETURNING study_id",
+							  10, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not insert study");
+	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return id;
+}
+
+static char *
+api_text_arg(FunctionCallInfo fcinfo, int n)
+{
+	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+PG_FUNCTION_INFO_V1(hptune_create_study);
+Datum
+hptune_create_study(PG_FUNCTION_ARGS)
+{
+	StudySettings s;
+	bool		overwrite = PG_ARGISNULL(10) ? false : PG_GETARG_BOOL(10);
+	Study	   *existing;
+
+	memset(&s, 0, sizeof(s));
+	s.name = api_text_arg(fcinfo, 0);
+	if (s.name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("study name must not be null"),
+				 errdetail("name is null."),
+				 errhint("Pass a name such as 'helloworld'.")));
+	s.hypermodel = api_text_arg(fcinfo, 1);
+	s.objective = api_text_arg(fcinfo, 2);
+	s.direction = api_text_arg(fcinfo, 3);
+	s.tuner = PG_ARGISNULL(4) ? pstrdup("random") : api_text_arg(fcinfo, 4);
+	s.max_trials = PG_ARGISNULL(5) ? 10 : PG_GETARG_INT32(5);
+	s.executions_per_trial = PG_ARGISNULL(6) ? 1 : PG_GETARG_INT32(6);
+	s.objective_function = PG_ARGISNULL(7) ? InvalidOid : PG_GETARG_OID(7);
+	s.tuner_options = PG_ARGISNULL(8) ?
+		DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"))) :
+		PG_GETARG_JSONB_P(8);
+	s.has_seed = !PG_ARGISNULL(9);
+	s.seed = s.has_seed ? PG_GETARG_INT64(9) : 0;
+	api_check_settings(&s);
+
+	existing = catalog_get_study(s.name, true);
+	if (existing && !overwrite)
+	{
+		api_compare_study(existing, &s);
+		PG_RETURN_INT64(existing->study_id);
+	}
+	if (existing)
+		catalog_delete_study(existing->study_id);
+	PG_RETURN_INT64(api_insert_study(&s));
+}
+
+PG_FUNCTION_INFO_V1(hptune_drop_study);
+Datum
+hptune_drop_study(PG_FUNCTION_ARGS)
+{
+	Study	   *study = catalog_get_study(api_text_arg(fcinfo, 0), false);
+
+	catalog_delete_study(study->study_id);
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(hptune_study_id);
+Datum
+hptune_study_id(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(catalog_get_study(api_text_arg(fcinfo, 0), false)->study_id);
+}
+
+/*
+ * The search space table's trigger: every INSERT or UPDATE of
+ * hptune.hyperparameters is checked by hp_validate(), the routine the
+ * hp_*() functions rely on too.  Registering a definition identical to the
+ * stored one is a no-op (the row is skipped); a different one is an error.
+ */
+PG_FUNCTION_INFO_V1(hptune_hyperparameters_check);
+Datum
+hptune_hyperparameters_check(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	tuple;
+	static const char *const cols[] = {"min_value", "max_value", "step", "sampling",
+		"choices", "ordered", "default_value", "parent_name", "parent_values"};
+	Datum		values[9];
+	bool		nulls[9];
+	bool		isnull;
+	int64		study_id;
+	char	   *name;
+	char	   *kind;
+	HpDef		hp;
+	Study	   *study = NULL;
+	HpSpace    *user;
+	HpSpace		others;
+	HpSpace		builtin = {0, NULL};
+	HyperModelKind hmkind;
+	int			same;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "hyperparameters_check must be a BEFORE ROW trigger");
+	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+		trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	desc = trigdata->tg_relation->rd_att;
+
+	study_id = DatumGetInt64(SPI_getbinval(tuple, desc, SPI_fnumber(desc, "study_id"), &isnull));
+	name = SPI_getvalue(tuple, desc, SPI_fnumber(desc, "name"));
+	kind = SPI_getvalue(tuple, desc, SPI_fnumber(desc, "kind"));
+	for (int i = 0; i < 9; i++)
+		values[i] = SPI_getbinval(tuple, desc, SPI_fnumber(desc, cols[i]), &nulls[i]);
+	catalog_row_to_hpdef(&hp, name, kind, values, nulls);
+
+	/* the space it joins: the hypermodel's rows, then the user's */
+	{
+		Oid			types[1] = {INT8OID};
+		Datum		args[1] = {Int64GetDatum(study_id)};
+
+		SPI_connect();
+		if (SPI_execute_with_args("SELECT name FROM hptune.studies WHERE study_id = $1",
+								  1, types, args, NULL, true, 1) == SPI_OK_SELECT &&
+			SPI_processed == 1)
+		{
+			char	   *sname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+			SPI_finish();
+			study = catalog_get_study(sname, false);
+		}
+		else
+			SPI_finish();
+	}
+	if (study == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("study %lld does not exist", (long long) study_id),
+				 errdetail("No study with study_id %lld is visible to this role.", (long long) study_id),
+				 errhint("Create the study with hptune.create_study() first.")));
+	user = catalog_load_user_space(study_id, NULL);
+	if (study->hypermodel && hypermodel_from_name(study->hypermodel, &hmkind))
+		hypermodel_default_space(hmkind, &builtin);
+	others.n = 0;
+	others.hps = palloc(sizeof(HpDef) * Max(user->n + builtin.n, 1));
+	for (int i = 0; i < builtin.n; i++)
+		if (strcmp(builtin.hps[i].name, name) != 0 && hp_space_find(user, builtin.hps[i].name) < 0)
+			others.hps[others.n++] = builtin.hps[i];
+	for (int i = 0; i < user->n; i++)
+		if (strcmp(user->hps[i].name, name) != 0 &&
+			!(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) &&
+			  strcmp(user->hps[i].name,
+					 SPI_getvalue(trigdata->tg_trigtuple, desc, SPI_fnumber(desc, "name"))) == 0))
+			others.hps[others.n++] = user->hps[i];
+
+	hp_validate(&hp, &others);
+
+	same = hp_space_find(user, name);
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && same >= 0)
+	{
+		if (hp_equal(&hp, &user->hps[same]))
+			return PointerGetDatum(NULL);
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("hyperparameter \"%s\" is already defined differently", name),
+				 errdetail("Study \"%s\" already has hyperparameter \"%s\" (%s) with another definition.",
+						   study->name, name, hp_kind_name(user->hps[same].kind)),
+				 errhint("Use another name, or delete the row from hptune.hyperparameters first.")));
+	}
+
+	/* write back what validation made explicit */
+	{
+		int			ncols = 0;
+		int			colnums[4];
+		Datum		newvals[4];
+		bool		newnulls[4] = {false, false, false, false};
+
+		if (hp.has_step && nulls[2])
+		{
+			colnums[ncols] = SPI_fnumber(desc, "step");
+			newvals[ncols++] = Float8GetDatum(hp.step);
+		}
+		if (nulls[3] && (hp.kind == HP_INT || hp.kind == HP_FLOAT))
+		{
+			colnums[ncols] = SPI_fnumber(desc, "sampling");
+			newvals[ncols++] = CStringGetTextDatum(hp_sampling_name(hp.sampling));
+		}
+		if (nulls[5] && hp.kind == HP_CHOICE)
+		{
+			colnums[ncols] = SPI_fnumber(desc, "ordered");
+			newvals[ncols++] = BoolGetDatum(hp.ordered);
+		}
+		if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		{
+			int			maxpos = 0;
+
+			colnums[ncols] = SPI_fnumber(desc, "position");
+			for (int i = 0; i < user->n; i++)
+				maxpos = Max(maxpos, i + 1);
+			newvals[ncols++] = Int32GetDatum(maxpos + 1);
+		}
+		if (ncols > 0)
+			tuple = heap_modify_tuple_by_cols(tuple, desc, ncols, colnums, newvals, newnulls);
+	}
+	return PointerGetDatum(tuple);
+}
+
+PG_FUNCTION_INFO_V1(hptune_search_space_summary);
+Datum
+hptune_search_space_summary(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Study	   *study = catalog_get_study(api_text_arg(fcinfo, 0), false);
+	List	   *lines = search_space_summary_lines(study);
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	foreach(lc, lines)
+	{
+		Datum		v = CStringGetTextDatum((char *) lfirst(lc));
+		bool		n = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &n);
+	}
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(hptune_results_summary);
+Datum
+hptune_results_summary(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Study	   *study = catalog_get_study(api_text_arg(fcinfo, 0), false);
+	int			num_trials = PG_ARGISNULL(1) ? 10 : PG_GETARG_INT32(1);
+	List	   *lines;
+	ListCell   *lc;
+
+	if (num_trials < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("num_trials must be at least 1"),
+				 errdetail("num_trials is %d.", num_trials),
+				 errhint("Pass num_trials => 1 or more.")));
+	lines = results_summary_lines(study, num_trials);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	foreach(lc, lines)
+	{
+		Datum		v = CStringGetTextDatum((char *) lfirst(lc));
+		bool		n = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &n);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * search() and tune() share their arguments:
+ * (study, train, validation, validation_split, label, features, epochs,
+ *	batch_size, workers, options)
+ */
+static void
+api_search_args(FunctionCallInfo fcinfo, SearchArgs *a)
+{
+	memset(a, 0, sizeof(SearchArgs));
+	a->train = api_text_arg(fcinfo, 1);
+	a->validation = api_text_arg(fcinfo, 2);
+	a->has_validation_split = !PG_ARGISNULL(3);
+	a->validation_split = a->has_validation_split ? PG_GETARG_FLOAT8(3) : 0;
+	a->label = api_text_arg(fcinfo, 4);
+	if (!PG_ARGISNULL(5))
+	{
+		Datum	   *elems;
+		bool	   *enulls;
+
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(5), TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, &enulls, &a->nfeatures);
+		a->features = palloc(sizeof(char *) * Max(a->nfeatures, 1));
+		for (int i = 0; i < a->nfeatures; i++)
+		{
+			if (enulls[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("features must not contain null"),
+						 errhint("List column names only.")));
+			a->features[i] = TextDatumGetCString(elems[i]);
+		}
+	}
+	a->epochs = PG_ARGISNULL(6) ? 1 : PG_GETARG_INT32(6);
+	a->batch_size = PG_ARGISNULL(7) ? 32 : PG_GETARG_INT32(7);
+	a->workers = PG_ARGISNULL(8) ? 0 : PG_GETARG_INT32(8);
+	a->options = PG_ARGISNULL(9) ?
+		DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"))) :
+		PG_GETARG_JSONB_P_COPY(9);
+
+	if (a->epochs < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("epochs must be at least 1"),
+				 errdetail("epochs is %d.", a->epochs),
+				 errhint("Pass epochs => 1 or more.")));
+	if (a->batch_size < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("batch_size must be at least 1"),
+				 errdetail("batch_size is %d.", a->batch_size),
+				 errhint("Pass batch_size => 1 or more, such as 32.")));
+	if (a->has_validation_split &&
+		!(a->validation_split > 0 && a->validation_split < 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("validation_split must be between 0 and 1"),
+				 errdetail("validation_split is %g.", a->validation_split),
+				 errhint("Pass a fraction such as 0.2.")));
+	if (a->has_validation_split && a->validation)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("validation and validation_split cannot both be given"),
+				 errdetail("validation_split is %g and a validation query was passed.",
+						   a->validation_split),
+				 errhint("Pass one of them.")));
+	if (a->workers != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("searching with background workers is not supported yet"),
+				 errdetail("workers is %d.", a->workers),
+				 errhint("Pass workers => 0, or run CALL hptune.tune() from several sessions.")));
+	if (!JB_ROOT_IS_OBJECT(a->options) || JB_ROOT_IS_SCALAR(a->options))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options must be a jsonb object"),
+				 errdetail("options is %s.", JsonbToCString(NULL, &a->options->root, 0)),
+				 errhint("Pass an object such as '{\"impute\": \"mean\"}'.")));
+}
+
+PG_FUNCTION_INFO_V1(hptune_search);
+Datum
+hptune_search(PG_FUNCTION_ARGS)
+{
+	SearchArgs	args;
+	char	   *study = api_text_arg(fcinfo, 0);
+
+	api_search_args(fcinfo, &args);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	runner_search(study, &args, false, (ReturnSetInfo *) fcinfo->resultinfo);
+	return (Datum) 0;
+}
+
+/*
+ * CALL hptune.tune(): the same search, committing after every trial when
+ * called outside a transaction block.
+ */
+PG_FUNCTION_INFO_V1(hptune_tune);
+Datum
+hptune_tune(PG_FUNCTION_ARGS)
+{
+	SearchArgs	args;
+	char	   *study;
+	bool		nonatomic;
+
+	nonatomic = fcinfo->context && IsA(fcinfo->context, CallContext) &&
+		!castNode(CallContext, fcinfo->context)->atomic;
+	study = api_text_arg(fcinfo, 0);
+	api_search_args(fcinfo, &args);
+	if (nonatomic)
+		SPI_connect_ext(SPI_OPT_NONATOMIC);
+	runner_search(study, &args, nonatomic, NULL);
+	if (nonatomic)
+		SPI_finish();
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,673 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.c
+ *	  SPI access to the hptune.* tables.
+ *
+ * Every read and write of the catalog goes through this file, as plain SQL
+ * run with the caller's privileges: row-level security decides what a role
+ * sees, so a study another role owns is simply not found.  Each function
+ * opens its own SPI connection and copies what it returns into the caller's
+ * memory context before closing it.
+ *
+ * Hyperparameter values travel as jsonb: the helpers at the end convert
+ * between a trial's jsonb object and the core's HpAssignment, aligned with
+ * the search space's declaration order.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+
+#include "hptune.h"
+
+/* run a statement; errors if SPI itself fails */
+static void
+catalog_exec(const char *sql, int nargs, Oid *types, Datum *values,
+			 const char *nulls, bool read_only)
+{
+	int			rc;
+
+	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, 0);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+}
+
+static char *
+catalog_text(HeapTuple tup, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/*
+ * Look a study up by name.  RLS hides other roles' studies, so "not found"
+ * covers both.
+ */
+Study *
+catalog_get_study(const char *name, bool missing_ok)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	Study	   *study = NULL;
+
+	if (name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("study name must not be null"),
+				 errdetail("study is null."),
+				 errhint("Pass the name given to hptune.create_study().")));
+
+	values[0] = CStringGetTextDatum(name);
+	SPI_connect();
+	catalog_exec("SELECT study_id, name, owner::oid, hypermodel, objective, direction,"
+				 " tuner, tuner_options::text, max_trials, executions_per_trial,"
+				 " objective_function::oid, seed, oracle_state"
+				 " FROM hptune.studies WHERE name = $1",
+				 1, types, values, NULL, true);
+	if (SPI_processed == 1)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		MemoryContext old = MemoryContextSwitchTo(caller);
+		char	   *direction;
+
+		study = palloc0(sizeof(Study));
+		study->study_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		study->name = catalog_text(tup, desc, 2);
+		study->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
+		study->hypermodel = catalog_text(tup, desc, 4);
+		study->objective = catalog_text(tup, desc, 5);
+		direction = catalog_text(tup, desc, 6);
+		study->maximize = strcmp(direction, "max") == 0;
+		study->tuner = catalog_text(tup, desc, 7);
+		study->tuner_options = catalog_text(tup, desc, 8);
+		study->max_trials = DatumGetInt32(SPI_getbinval(tup, desc, 9, &isnull));
+		study->executions_per_trial = DatumGetInt32(SPI_getbinval(tup, desc, 10, &isnull));
+		study->objective_function = DatumGetObjectId(SPI_getbinval(tup, desc, 11, &isnull));
+		if (isnull)
+			study->objective_function = InvalidOid;
+		study->seed = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
+		study->has_seed = !isnull;
+		study->oracle_state = catalog_text(tup, desc, 13);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+
+	if (study == NULL && !missing_ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("study \"%s\" does not exist", name),
+				 errdetail("No study named \"%s\" is visible to the current role.", name),
+				 errhint("Create it with hptune.create_study(), or check the name in hptune.studies.")));
+	return study;
+}
+
+void
+catalog_delete_study(int64 study_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(study_id)};
+
+	SPI_connect();
+	catalog_exec("DELETE FROM hptune.studies WHERE study_id = $1",
+				 1, types, values, NULL, false);
+	SPI_finish();
+}
+
+/*
+ * Build an HpDef from one row of hptune.hyperparameters: values/nulls are
+ * the columns min_value, max_value, step, sampling, choices, ordered,
+ * default_value, parent_name, parent_values (in that order).
+ */
+void
+catalog_row_to_hpdef(HpDef *hp, const char *name, const char *kind,
+					 Datum *values, bool *nulls)
+{
+	memset(hp, 0, sizeof(HpDef));
+	hp->name = pstrdup(name);
+	if (!hp_kind_from_name(kind, &hp->kind))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown hyperparameter kind \"%s\"", kind),
+				 errdetail("Hyperparameter \"%s\" has kind \"%s\".", name, kind),
+				 errhint("Use one of int, float, choice, boolean, fixed.")));
+	hp->min_value = nulls[0] ? get_float8_nan() : DatumGetFloat8(values[0]);
+	hp->max_value = nulls[1] ? get_float8_nan() : DatumGetFloat8(values[1]);
+	if ((hp->kind == HP_INT || hp->kind == HP_FLOAT) && (nulls[0] || nulls[1]))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("hyperparameter \"%s\" needs min_value and max_value", name),
+				 errdetail("min_value or max_value is null for a hyperparameter of kind %s.", kind),
+				 errhint("Give both bounds.")));
+	hp->has_step = !nulls[2];
+	hp->step = nulls[2] ? 0 : DatumGetFloat8(values[2]);
+	hp->sampling = HP_SAMPLING_LINEAR;
+	if (!nulls[3])
+	{
+		char	   *sampling = TextDatumGetCString(values[3]);
+
+		if (!hp_sampling_from_name(sampling, &hp->sampling))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown sampling \"%s\" for hyperparameter \"%s\"", sampling, name),
+					 errdetail("sampling is \"%s\".", sampling),
+					 errhint("Use linear, log or reverse_log.")));
+	}
+	if (!nulls[4])
+		hp->choices = hp_values_from_jsonb_array(DatumGetJsonbP(values[4]),
+												 &hp->nchoices, "choices", name);
+	else if (hp->kind == HP_CHOICE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("choice hyperparameter \"%s\" has no values", name),
+				 errdetail("choices is null."),
+				 errhint("Pass at least one value.")));
+	hp->ordered = nulls[5] ? false : DatumGetBool(values[5]);
+	hp->ordered_given = !nulls[5];
+	hp->default_value.type = HPV_NONE;
+	if (!nulls[6])
+	{
+		Jsonb	   *jb = DatumGetJsonbP(values[6]);
+		JsonbValue	v;
+
+		if (!JB_ROOT_IS_SCALAR(jb) || !JsonbExtractScalar(&jb->root, &v))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("default of hyperparameter \"%s\" must be a scalar", name),
+					 errdetail("default_value is %s.", JsonbToCString(NULL, &jb->root, 0)),
+					 errhint("Pass a number, a string or a boolean.")));
+		hp->default_value = hp_value_from_jsonb(&v);
+	}
+	hp->parent_name = nulls[7] ? NULL : TextDatumGetCString(values[7]);
+	if (!nulls[8])
+		hp->parent_values = hp_values_from_jsonb_array(DatumGetJsonbP(values[8]),
+													   &hp->nparent_values,
+													   "parent_values", name);
+	else if (hp->parent_name != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("conditional hyperparameter \"%s\" has no parent_values", name),
+				 errdetail("parent_name is \"%s\" and parent_values is null.", hp->parent_name),
+				 errhint("Pass the parent's values for which \"%s\" is active, e.g. parent_values => '[2, 3]'.", name)));
+}
+
+/*
+ * The rows a user registered for a study, in declaration order; skip_name
+ * (may be NULL) leaves one out.
+ */
+HpSpace *
+catalog_load_user_space(int64 study_id, const char *skip_name)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+	char		nulls[2] = {' ', skip_name ? ' ' : 'n'};
+	HpSpace    *space;
+
+	values[0] = Int64GetDatum(study_id);
+	values[1] = skip_name ? CStringGetTextDatum(skip_name) : (Datum) 0;
+	SPI_connect();
+	catalog_exec("SELECT name, kind, min_value, max_value, step, sampling, choices,"
+				 " ordered, default_value, parent_name, parent_values"
+				 " FROM hptune.hyperparameters"
+				 " WHERE study_id = $1 AND name IS DISTINCT FROM $2"
+				 " ORDER BY position, name",
+				 2, types, values, nulls, true);
+
+	MemoryContextSwitchTo(caller);
+	space = palloc0(sizeof(HpSpace));
+	space->n = SPI_processed;
+	space->hps = palloc0(sizeof(HpDef) * Max(space->n, 1));
+	for (int i = 0; i < space->n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		Datum		cols[9];
+		bool		colnulls[9];
+
+		for (int c = 0; c < 9; c++)
+			cols[c] = SPI_getbinval(tup, desc, c + 3, &colnulls[c]);
+		catalog_row_to_hpdef(&space->hps[i], catalog_text(tup, desc, 1),
+							 catalog_text(tup, desc, 2), cols, colnulls);
+	}
+	SPI_finish();
+	return space;
+}
+
+/*
+ * The study's search space: the hypermodel's own rows, overridden by the
+ * user's rows of the same name, followed by the user's other rows.  A
+ * conditional row always follows its parent.
+ */
+HpSpace *
+catalog_load_space(const Study *study)
+{
+	HpSpace    *user = catalog_load_user_space(study->study_id, NULL);
+	HpSpace		builtin = {0, NULL};
+	HpSpace    *space;
+	HyperModelKind kind;
+	int			n = 0;
+
+	if (study->hypermodel && hypermodel_from_name(study->hypermodel, &kind))
+		hypermodel_default_space(kind, &builtin);
+
+	space = palloc0(sizeof(HpSpace));
+	space->hps = palloc0(sizeof(HpDef) * Max(builtin.n + user->n, 1));
+	for (int i = 0; i < builtin.n; i++)
+	{
+		int			u = hp_space_find(user, builtin.hps[i].name);
+
+		space->hps[n++] = (u >= 0) ? user->hps[u] : builtin.hps[i];
+	}
+	for (int i = 0; i < user->n; i++)
+		if (hp_space_find(&builtin, user->hps[i].name) < 0)
+			space->hps[n++] = user->hps[i];
+	space->n = n;
+	return space;
+}
+
+static TrialStatus
+catalog_status(const char *name)
+{
+	TrialStatus status;
+
+	if (!trial_status_from_name(name, &status))
+		elog(ERROR, "unknown trial status \"%s\"", name);
+	return status;
+}
+
+/* every recorded trial of a study, with values aligned to the space */
+TrialRecord *
+catalog_load_trials(const Study *study, const HpSpace *space, int *ntrials)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(study->study_id)};
+	TrialRecord *trials;
+
+	SPI_connect();
+	catalog_exec("SELECT trial_id, status, hyperparameters, score, values_hash"
+				 " FROM hptune.trials WHERE study_id = $1 ORDER BY trial_id",
+				 1, types, values, NULL, true);
+	MemoryContextSwitchTo(caller);
+	*ntrials = SPI_processed;
+	trials = palloc0(sizeof(TrialRecord) * Max(*ntrials, 1));
+	for (int i = 0; i < *ntrials; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		TrialRecord *t = &trials[i];
+
+		t->trial_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		t->status = catalog_status(catalog_text(tup, desc, 2));
+		hp_assignment_from_jsonb(space,
+								 DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 3, &isnull)),
+								 &t->values);
+		t->score = DatumGetFloat8(SPI_getbinval(tup, desc, 4, &isnull));
+		t->has_score = !isnull;
+		t->hash = hp_assignment_hash(space, &t->values);
+	}
+	SPI_finish();
+	return trials;
+}
+
+void
+catalog_insert_trial(const Study *study, int trial_id, Jsonb *hps, uint64 hash,
+					 int attempt)
+{
+	Oid			types[5] = {INT8OID, INT4OID, JSONBOID, INT8OID, INT4OID};
+	Datum		values[5];
+
+	values[0] = Int64GetDatum(study->study_id);
+	values[1] = Int32GetDatum(trial_id);
+	values[2] = JsonbPGetDatum(hps);
+	values[3] = Int64GetDatum((int64) hash);
+	values[4] = Int32GetDatum(attempt);
+	SPI_connect();
+	catalog_exec("INSERT INTO hptune.trials (study_id, trial_id, status, hyperparameters,"
+				 " values_hash, attempt, backend_pid, started_at)"
+				 " VALUES ($1, $2, 'RUNNING', $3, $4, $5, pg_catalog.pg_backend_pid(),"
+				 " pg_catalog.clock_timestamp())"
+				 " ON CONFLICT (study_id, trial_id) DO UPDATE"
+				 " SET status = 'RUNNING', attempt = EXCLUDED.attempt,"
+				 " backend_pid = EXCLUDED.backend_pid, started_at = EXCLUDED.started_at,"
+				 " score = NULL, metrics = NULL, best_step = NULL, message = NULL, ended_at = NULL",
+				 5, types, values, NULL, false);
+	SPI_finish();
+}
+
+void
+catalog_finish_trial(const Study *study, int trial_id, TrialStatus status,
+					 bool has_score, double score, Jsonb *metrics, int best_step,
+					 const char *message)
+{
+	Oid			types[7] = {INT8OID, INT4OID, TEXTOID, FLOAT8OID, JSONBOID, INT4OID, TEXTOID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+
+	values[0] = Int64GetDatum(study->study_id);
+	values[1] = Int32GetDatum(trial_id);
+	values[2] = CStringGetTextDatum(trial_status_name(status));
+	values[3] = Float8GetDatum(score);
+	nulls[3] = has_score ? ' ' : 'n';
+	values[4] = metrics ? JsonbPGetDatum(metrics) : (Datum) 0;
+	nulls[4] = metrics ? ' ' : 'n';
+	values[5] = Int32GetDatum(best_step);
+	nulls[5] = best_step >= 0 ? ' ' : 'n';
+	values[6] = message ? CStringGetTextDatum(message) : (Datum) 0;
+	nulls[6] = message ? ' ' : 'n';
+	SPI_connect();
+	catalog_exec("UPDATE hptune.trials SET status = $3, score = $4, metrics = $5,"
+				 " best_step = $6, message = $7, ended_at = pg_catalog.clock_timestamp()"
+				 " WHERE study_id = $1 AND trial_id = $2",
+				 7, types, values, nulls, false);
+	SPI_finish();
+}
+
+void
+catalog_insert_metrics(int64 study_id, int trial_id, int execution, int step,
+					   const MetricValue *metrics, int n)
+{
+	Oid			types[6] = {INT8OID, INT4OID, INT4OID, INT4OID, TEXTARRAYOID, FLOAT8ARRAYOID};
+	Datum		values[6];
+	Datum	   *names = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *vals = palloc(sizeof(Datum) * Max(n, 1));
+
+	if (n == 0)
+		return;
+	for (int i = 0; i < n; i++)
+	{
+		names[i] = CStringGetTextDatum(metrics[i].name);
+		vals[i] = Float8GetDatum(metrics[i].value);
+	}
+	values[0] = Int64GetDatum(study_id);
+	values[1] = Int32GetDatum(trial_id);
+	values[2] = Int32GetDatum(execution);
+	values[3] = Int32GetDatum(step);
+	values[4] = PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[5] = PointerGetDatum(construct_array(vals, n, FLOAT8OID, 8, FLOAT8PASSBYVAL,
+												TYPALIGN_DOUBLE));
+	SPI_connect();
+	catalog_exec("INSERT INTO hptune.trial_metrics (study_id, trial_id, execution, step, name, value)"
+				 " SELECT $1, $2, $3, $4, m.name, m.value"
+				 " FROM unnest($5, $6) AS m(name, value)",
+				 6, types, values, NULL, false);
+	SPI_finish();
+}
+
+int64
+catalog_insert_model(const Study *study, int trial_id, int execution, int step,
+					 const char *hypermodel, Jsonb *hps, bytea *blob)
+{
+	Oid			types[7] = {INT8OID, INT4OID, INT4OID, INT4OID, TEXTOID, JSONBOID, BYTEAOID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	int64		model_id;
+	bool		isnull;
+
+	values[0] = study ? Int64GetDatum(study->study_id) : (Datum) 0;
+	nulls[0] = study ? ' ' : 'n';
+	values[1] = Int32GetDatum(trial_id);
+	nulls[1] = trial_id >= 0 ? ' ' : 'n';
+	values[2] = Int32GetDatum(execution);
+	nulls[2] = execution >= 0 ? ' ' : 'n';
+	values[3] = Int32GetDatum(step);
+	nulls[3] = step >= 0 ? ' ' : 'n';
+	values[4] = CStringGetTextDatum(hypermodel);
+	values[5] = JsonbPGetDatum(hps);
+	values[6] = PointerGetDatum(blob);
+	SPI_connect();
+	catalog_exec("INSERT INTO hptune.models (study_id, trial_id, execution, step,"
+				 " hypermodel, hyperparameters, model)"
+				 " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING model_id",
+				 7, types, values, nulls, false);
+	model_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return model_id;
+}
+
+/* a stored model's blob, or an error naming the id when there is none */
+bytea *
+catalog_get_model(int64 model_id, char **hypermodel, Jsonb **hps)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(model_id)};
+	bytea	   *blob = NULL;
+
+	SPI_connect();
+	catalog_exec("SELECT model, hypermodel, hyperparameters FROM hptune.models"
+				 " WHERE model_id = $1",
+				 1, types, values, NULL, true);
+	if (SPI_processed == 1)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		MemoryContext old = MemoryContextSwitchTo(caller);
+
+		blob = DatumGetByteaPCopy(SPI_getbinval(tup, desc, 1, &isnull));
+		if (hypermodel)
+			*hypermodel = catalog_text(tup, desc, 2);
+		if (hps)
+			*hps = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 3, &isnull));
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	if (blob == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model %lld does not exist", (long long) model_id),
+				 errdetail("No row of hptune.models with model_id %lld is visible to this role.",
+						   (long long) model_id),
+				 errhint("Find model ids with hptune.best_models() or in hptune.models.")));
+	return blob;
+}
+
+void
+catalog_save_oracle_state(int64 study_id, const char *state)
+{
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+	char		nulls[2] = {' ', state ? ' ' : 'n'};
+
+	values[0] = Int64GetDatum(study_id);
+	values[1] = state ? CStringGetTextDatum(state) : (Datum) 0;
+	SPI_connect();
+	catalog_exec("UPDATE hptune.studies SET oracle_state = $2 WHERE study_id = $1",
+				 2, types, values, nulls, false);
+	SPI_finish();
+}
+
+/*
+ * jsonb <-> values
+ */
+
+HpValue
+hp_value_from_jsonb(JsonbValue *v)
+{
+	HpValue		out;
+
+	memset(&out, 0, sizeof(out));
+	switch (v->type)
+	{
+		case jbvNull:
+			out.type = HPV_NONE;
+			break;
+		case jbvBool:
+			out.type = HPV_BOOL;
+			out.b = v->val.boolean;
+			break;
+		case jbvString:
+			out.type = HPV_TEXT;
+			out.s = pnstrdup(v->val.string.val, v->val.string.len);
+			break;
+		case jbvNumeric:
+			{
+				Numeric		num = v->val.numeric;
+				char	   *text = DatumGetCString(DirectFunctionCall1(numeric_out,
+																	  NumericGetDatum(num)));
+
+				if (strpbrk(text, ".eEN") == NULL)
+				{
+					out.type = HPV_INT;
+					out.i = DatumGetInt64(DirectFunctionCall1(numeric_int8,
+															  NumericGetDatum(num)));
+				}
+				else
+				{
+					out.type = HPV_FLOAT;
+					out.f = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+															   NumericGetDatum(num)));
+				}
+				break;
+			}
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("hyperparameter values must be numbers, strings or booleans"),
+					 errdetail("Found a JSON array or object."),
+					 errhint("Pass scalar values.")));
+	}
+	return out;
+}
+
+/* a JSON array of scalars (a lone scalar counts as an array of one) */
+HpValue *
+hp_values_from_jsonb_array(Jsonb *jb, int *n, const char *what, const char *hpname)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	HpValue    *out;
+	int			count = 0;
+
+	if (JB_ROOT_IS_SCALAR(jb))
+	{
+		JsonbExtractScalar(&jb->root, &v);
+		out = palloc(sizeof(HpValue));
+		out[0] = hp_value_from_jsonb(&v);
+		*n = 1;
+		return out;
+	}
+	if (!JB_ROOT_IS_ARRAY(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s of hyperparameter \"%s\" must be a JSON array", what, hpname),
+				 errdetail("%s is %s.", what, JsonbToCString(NULL, &jb->root, 0)),
+				 errhint("Pass an array such as '[2, 3]'.")));
+	out = palloc(sizeof(HpValue) * Max(JB_ROOT_COUNT(jb), 1));
+	it = JsonbIteratorInit(&jb->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok != WJB_ELEM)
+			continue;
+		out[count] = hp_value_from_jsonb(&v);
+		if (out[count].type == HPV_NONE)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s of hyperparameter \"%s\" must not contain null", what, hpname),
+					 errdetail("%s is %s.", what, JsonbToCString(NULL, &jb->root, 0)),
+					 errhint("Remove the null.")));
+		count++;
+	}
+	*n = count;
+	return out;
+}
+
+void
+hp_value_append_json(StringInfo buf, HpValue v)
+{
+	switch (v.type)
+	{
+		case HPV_NONE:
+			appendStringInfoString(buf, "null");
+			break;
+		case HPV_INT:
+			appendStringInfo(buf, INT64_FORMAT, (int64) v.i);
+			break;
+		case HPV_FLOAT:
+			if (isnan(v.f) || isinf(v.f))
+				appendStringInfoString(buf, "null");
+			else
+				append_python_float(buf, v.f);
+			break;
+		case HPV_BOOL:
+			appendStringInfoString(buf, v.b ? "true" : "false");
+			break;
+		case HPV_TEXT:
+			escape_json(buf, v.s);
+			break;
+	}
+}
+
+/* the active values of an assignment as a jsonb object */
+Jsonb *
+hp_assignment_to_jsonb(const HpSpace *space, const HpAssignment *a)
+{
+	StringInfoData buf;
+	bool		first = true;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (int i = 0; i < space->n; i++)
+	{
+		if (a->values[i].type == HPV_NONE)
+			continue;
+		if (!first)
+			appendStringInfoString(&buf, ", ");
+		first = false;
+		escape_json(&buf, space->hps[i].name);
+		appendStringInfoString(&buf, ": ");
+		hp_value_append_json(&buf, a->values[i]);
+	}
+	appendStringInfoChar(&buf, '}');
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
+
+/*
+ * Read a trial's jsonb object back into an assignment aligned with space;
+ * names the space does not know are ignored, numbers take the kind of
+ * their definition.
+ */
+void
+hp_assignment_from_jsonb(const HpSpace *space, Jsonb *jb, HpAssignment *a)
+{
+	a->n = space->n;
+	a->values = palloc0(sizeof(HpValue) * Max(space->n, 1));
+	for (int i = 0; i < space->n; i++)
+	{
+		const HpDef *hp = &space->hps[i];
+		JsonbValue	v;
+		HpValue		val;
+
+		if (!JB_ROOT_IS_OBJECT(jb) ||
+			getKeyJsonValueFromContainer(&jb->root, hp->name, strlen(hp->name), &v) == NULL)
+			continue;
+		val = hp_value_from_jsonb(&v);
+		if (hp->kind == HP_FLOAT && val.type == HPV_INT)
+		{
+			val.type = HPV_FLOAT;
+			val.f = (double) val.i;
+		}
+		else if (hp->kind == HP_INT && val.type == HPV_FLOAT)
+		{
+			val.type = HPV_INT;
+			val.i = (int64) val.f;
+		}
+		a->values[i] = val;
+	}
+}

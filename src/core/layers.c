@@ -1,0 +1,469 @@
+/*-------------------------------------------------------------------------
+ *
+ * layers.c
+ *	  The kernels of a Dense network: products, activations, losses,
+ *	  dropout and penalties (pure C, float32).
+ *
+ * Every dense product is one cblas_sgemm on row-major matrices:
+ *
+ *	 forward	A = X W				(rows x in) (in x out)
+ *	 backward	dW = X^T dZ			beta = 0: no memset of the gradient
+ *				db = column sums of dZ
+ *				dX = dZ W^T			skipped for the first layer
+ *
+ * The elementwise work around a product is fused into one pass: the bias
+ * add with the activation, the softmax with the crossentropy and its
+ * gradient (p - onehot, labels are class indices, no one-hot matrix), the
+ * squared error with its gradient, a kernel's penalty with its gradient.
+ * Loops that run over every activation are written in blocks of CORE_BLOCK
+ * with a constant inner trip count so they vectorise at -O2; the
+ * transcendental activations (tanh, sigmoid, elu, selu, gelu) stay scalar
+ * calls to libm.
+ *
+ * Activation derivatives are taken from the activation's output where the
+ * function allows it (relu, tanh, sigmoid, elu, selu), so the forward pass
+ * keeps only its outputs; gelu needs its input, kept in a separate
+ * pre-activation buffer.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "core/model_internal.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#define SELU_ALPHA 1.6732632423543772
+#define SELU_SCALE 1.0507009873554805
+
+/* out[j] += b[j] over a row; vectorisable */
+CORE_CLONES static void
+layer_add_bias_relu(float *restrict z, const float *restrict b, int rows,
+					int out, bool relu)
+{
+	for (int r = 0; r < rows; r++)
+	{
+		float	   *row = z + (int64_t) r * out;
+		int			j = 0;
+
+		if (relu)
+		{
+			for (; j + CORE_BLOCK <= out; j += CORE_BLOCK)
+				for (int k = 0; k < CORE_BLOCK; k++)
+				{
+					float		v = row[j + k] + b[j + k];
+
+					row[j + k] = v > 0.0f ? v : 0.0f;
+				}
+			for (; j < out; j++)
+			{
+				float		v = row[j] + b[j];
+
+				row[j] = v > 0.0f ? v : 0.0f;
+			}
+		}
+		else
+		{
+			for (; j + CORE_BLOCK <= out; j += CORE_BLOCK)
+				for (int k = 0; k < CORE_BLOCK; k++)
+					row[j + k] += b[j + k];
+			for (; j < out; j++)
+				row[j] += b[j];
+		}
+	}
+}
+
+static inline float
+layer_gelu(float z)
+{
+	return 0.5f * z * (1.0f + erff(z * (float) M_SQRT1_2));
+}
+
+/*
+ * z (rows x out) += bias, then the activation in place.  If pre is not
+ * NULL the biased input is kept there too (gelu's backward needs it).
+ */
+void
+layer_bias_activation(float *z, float *pre, const float *b, int rows,
+					  int out, Activation act)
+{
+	int64_t		n = (int64_t) rows * out;
+
+	layer_add_bias_relu(z, b, rows, out, act == ACT_RELU);
+	if (pre)
+		memcpy(pre, z, n * sizeof(float));
+
+	switch (act)
+	{
+		case ACT_RELU:
+		case ACT_LINEAR:
+			break;
+		case ACT_TANH:
+			for (int64_t i = 0; i < n; i++)
+				z[i] = tanhf(z[i]);
+			break;
+		case ACT_SIGMOID:
+			for (int64_t i = 0; i < n; i++)
+				z[i] = 1.0f / (1.0f + expf(-z[i]));
+			break;
+		case ACT_ELU:
+			for (int64_t i = 0; i < n; i++)
+				z[i] = z[i] > 0.0f ? z[i] : expm1f(z[i]);
+			break;
+		case ACT_SELU:
+			for (int64_t i = 0; i < n; i++)
+				z[i] = z[i] > 0.0f ? (float) SELU_SCALE * z[i]
+					: (float) (SELU_SCALE * SELU_ALPHA) * expm1f(z[i]);
+			break;
+		case ACT_GELU:
+			for (int64_t i = 0; i < n; i++)
+				z[i] = layer_gelu(z[i]);
+			break;
+	}
+}
+
+CORE_CLONES static void
+layer_relu_backward(const float *restrict a, float *restrict da, int64_t n)
+{
+	int64_t		i = 0;
+
+	for (; i + CORE_BLOCK <= n; i += CORE_BLOCK)
+		for (int k = 0; k < CORE_BLOCK; k++)
+			da[i + k] = a[i + k] > 0.0f ? da[i + k] : 0.0f;
+	for (; i < n; i++)
+		da[i] = a[i] > 0.0f ? da[i] : 0.0f;
+}
+
+/*
+ * da (n) *= f'(.) at the activation outputs a (or, for gelu, at its
+ * inputs pre).
+ */
+void
+layer_activation_backward(Activation act, const float *a, const float *pre,
+						  float *da, int64_t n)
+{
+	switch (act)
+	{
+		case ACT_RELU:
+			layer_relu_backward(a, da, n);
+			break;
+		case ACT_LINEAR:
+			break;
+		case ACT_TANH:
+			for (int64_t i = 0; i < n; i++)
+				da[i] *= 1.0f - a[i] * a[i];
+			break;
+		case ACT_SIGMOID:
+			for (int64_t i = 0; i < n; i++)
+				da[i] *= a[i] * (1.0f - a[i]);
+			break;
+		case ACT_ELU:
+			/* a = exp(z) - 1 below zero: f' = exp(z) = a + 1 */
+			for (int64_t i = 0; i < n; i++)
+				da[i] *= a[i] > 0.0f ? 1.0f : a[i] + 1.0f;
+			break;
+		case ACT_SELU:
+			for (int64_t i = 0; i < n; i++)
+				da[i] *= a[i] > 0.0f ? (float) SELU_SCALE
+					: a[i] + (float) (SELU_SCALE * SELU_ALPHA);
+			break;
+		case ACT_GELU:
+			for (int64_t i = 0; i < n; i++)
+			{
+				float		z = pre[i];
+				float		cdf = 0.5f * (1.0f + erff(z * (float) M_SQRT1_2));
+				float		pdf = expf(-0.5f * z * z) * 0.3989422804014327f;
+
+				da[i] *= cdf + z * pdf;
+			}
+			break;
+	}
+}
+
+/*
+ * a (out) = x W for one row x (in), as predict() from SQL calls it.  The
+ * kernel is streamed from cache once, row by row, and the rows of W whose
+ * input is zero are skipped: for sparse inputs (one-hot columns, blank
+ * pixels) that halves the bytes read, which is what one row costs.
+ */
+CORE_CLONES static void
+layer_row_product(const float *restrict x, const float *restrict w, int in,
+				  int out, float *restrict a)
+{
+	memset(a, 0, out * sizeof(float));
+	for (int i = 0; i < in; i++)
+	{
+		const float *row = w + (int64_t) i * out;
+		float		xi = x[i];
+		int			j = 0;
+
+		if (xi == 0.0f)
+			continue;
+		for (; j + CORE_BLOCK <= out; j += CORE_BLOCK)
+			for (int k = 0; k < CORE_BLOCK; k++)
+				a[j + k] += xi * row[j + k];
+		for (; j < out; j++)
+			a[j] += xi * row[j];
+	}
+}
+
+/* a (rows x out) = act(x W + b); pre gets x W + b when not NULL */
+void
+layer_dense_forward(const float *x, int rows, const DenseLayer *l,
+					const float *params, float *pre, float *a)
+{
+	if (rows == 1)
+		layer_row_product(x, params + l->woff, l->in, l->out, a);
+	else
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+					rows, l->out, l->in, 1.0f, x, l->in,
+					params + l->woff, l->out, 0.0f, a, l->out);
+	layer_bias_activation(a, pre, params + l->boff, rows, l->out, l->act);
+}
+
+/* db = sum over rows of dz; vectorised across columns */
+CORE_CLONES static void
+layer_column_sums(const float *restrict dz, int rows, int out,
+				  float *restrict db)
+{
+	memcpy(db, dz, out * sizeof(float));
+	for (int r = 1; r < rows; r++)
+	{
+		const float *row = dz + (int64_t) r * out;
+		int			j = 0;
+
+		for (; j + CORE_BLOCK <= out; j += CORE_BLOCK)
+			for (int k = 0; k < CORE_BLOCK; k++)
+				db[j + k] += row[j + k];
+		for (; j < out; j++)
+			db[j] += row[j];
+	}
+}
+
+/*
+ * Gradients of one Dense layer from dz = dLoss/d(x W + b) (rows x out):
+ * the kernel's and bias's into grads (same layout as params), and dx
+ * (rows x in) = dz W^T unless dx is NULL.
+ */
+void
+layer_dense_backward(const float *x, const float *dz, int rows,
+					 const DenseLayer *l, const float *params, float *grads,
+					 float *dx)
+{
+	layer_column_sums(dz, rows, l->out, grads + l->boff);
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+				l->in, l->out, rows, 1.0f, x, l->in, dz, l->out,
+				0.0f, grads + l->woff, l->out);
+	if (dx)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+					rows, l->in, l->out, 1.0f, dz, l->out,
+					params + l->woff, l->out, 0.0f, dx, l->in);
+}
+
+/*
+ * Keras kernel regularisers: returns l1 sum|w| + l2 sum w^2 and, when dw
+ * is not NULL, adds l1 sign(w) + 2 l2 w to it.
+ */
+CORE_CLONES double
+layer_kernel_penalty(const float *restrict w, float *restrict dw, int64_t n,
+					 float l1, float l2)
+{
+	double		abs_total = 0.0;
+	double		sq_total = 0.0;
+	float		two_l2 = 2.0f * l2;
+	int64_t		i = 0;
+
+	for (; i + CORE_BLOCK <= n; i += CORE_BLOCK)
+	{
+		float		sa = 0.0f;
+		float		sq = 0.0f;
+
+		for (int k = 0; k < CORE_BLOCK; k++)
+		{
+			float		v = w[i + k];
+
+			sa += fabsf(v);
+			sq += v * v;
+		}
+		abs_total += sa;
+		sq_total += sq;
+		if (dw)
+			for (int k = 0; k < CORE_BLOCK; k++)
+			{
+				float		v = w[i + k];
+				float		sign = (v > 0.0f) - (v < 0.0f);
+
+				dw[i + k] += l1 * sign + two_l2 * v;
+			}
+	}
+	for (; i < n; i++)
+	{
+		float		v = w[i];
+
+		abs_total += fabsf(v);
+		sq_total += (double) v * v;
+		if (dw)
+			dw[i] += l1 * (float) ((v > 0.0f) - (v < 0.0f)) + two_l2 * v;
+	}
+	return l1 * abs_total + l2 * sq_total;
+}
+
+/*
+ * Softmax + sparse categorical crossentropy on logits z (rows x k), labels
+ * y holding class indices.  Returns the summed loss; z is overwritten by
+ * the gradient (softmax - onehot) * grad_scale; *correct counts rows whose
+ * largest logit is the label (the first one on ties, as argmax).
+ */
+double
+layer_softmax_xent(float *z, const float *y, int rows, int k,
+				   float grad_scale, int64_t *correct)
+{
+	double		total = 0.0;
+	int64_t		right = 0;
+
+	for (int r = 0; r < rows; r++)
+	{
+		float	   *row = z + (int64_t) r * k;
+		int			label = (int) y[r];
+		int			best = 0;
+		float		max = row[0];
+		float		sum = 0.0f;
+		float		inv;
+
+		for (int j = 1; j < k; j++)
+			if (row[j] > max)
+			{
+				max = row[j];
+				best = j;
+			}
+		right += (best == label);
+		total += max - row[label];
+		for (int j = 0; j < k; j++)
+		{
+			row[j] = expf(row[j] - max);
+			sum += row[j];
+		}
+		total += logf(sum);
+		inv = grad_scale / sum;
+		for (int j = 0; j < k; j++)
+			row[j] *= inv;
+		row[label] -= grad_scale;
+	}
+	*correct += right;
+	return total;
+}
+
+/* logits (rows x k) to probabilities, in place */
+void
+layer_softmax(float *z, int rows, int k)
+{
+	for (int r = 0; r < rows; r++)
+	{
+		float	   *row = z + (int64_t) r * k;
+		float		max = row[0];
+		float		sum = 0.0f;
+
+		for (int j = 1; j < k; j++)
+			max = row[j] > max ? row[j] : max;
+		for (int j = 0; j < k; j++)
+		{
+			row[j] = expf(row[j] - max);
+			sum += row[j];
+		}
+		for (int j = 0; j < k; j++)
+			row[j] /= sum;
+	}
+}
+
+/*
+ * Squared error of one output per row: returns the summed squared error,
+ * adds the absolute errors to *abs_sum, and overwrites z with the gradient
+ * 2 (z - y) * grad_scale.
+ */
+double
+layer_mse(float *z, const float *y, int rows, float grad_scale,
+		  double *abs_sum)
+{
+	double		sq = 0.0;
+	double		ab = 0.0;
+	float		g = 2.0f * grad_scale;
+
+	for (int r = 0; r < rows; r++)
+	{
+		float		e = z[r] - y[r];
+
+		sq += (double) e * e;
+		ab += fabsf(e);
+		z[r] = g * e;
+	}
+	*abs_sum += ab;
+	return sq;
+}
+
+/* inverted dropout: each entry 0 with probability rate, else 1/(1-rate) */
+void
+layer_dropout_mask(float *mask, int64_t n, double rate, ModelRng *rng)
+{
+	uint32_t	threshold = (uint32_t) (rate * 4294967296.0);
+	float		keep = (float) (1.0 / (1.0 - rate));
+	int64_t		i = 0;
+
+	if (rate >= 1.0)
+		threshold = UINT32_MAX;
+	for (; i + 1 < n; i += 2)
+	{
+		uint64_t	bits = model_rng_next(rng);
+
+		mask[i] = (uint32_t) bits < threshold ? 0.0f : keep;
+		mask[i + 1] = (uint32_t) (bits >> 32) < threshold ? 0.0f : keep;
+	}
+	if (i < n)
+		mask[i] = (uint32_t) model_rng_next(rng) < threshold ? 0.0f : keep;
+}
+
+/* out = a * b elementwise (distinct arrays) */
+CORE_CLONES void
+layer_multiply(float *restrict out, const float *restrict a,
+			   const float *restrict b, int64_t n)
+{
+	int64_t		i = 0;
+
+	for (; i + CORE_BLOCK <= n; i += CORE_BLOCK)
+		for (int k = 0; k < CORE_BLOCK; k++)
+			out[i + k] = a[i + k] * b[i + k];
+	for (; i < n; i++)
+		out[i] = a[i] * b[i];
+}
+
+/* x *= m elementwise */
+CORE_CLONES void
+layer_multiply_inplace(float *restrict x, const float *restrict m, int64_t n)
+{
+	int64_t		i = 0;
+
+	for (; i + CORE_BLOCK <= n; i += CORE_BLOCK)
+		for (int k = 0; k < CORE_BLOCK; k++)
+			x[i + k] *= m[i + k];
+	for (; i < n; i++)
+		x[i] *= m[i];
+}
+
+/* dst (rows x cols) = (src - mean) * scale, column by column */
+CORE_CLONES void
+layer_normalize_rows(float *restrict dst, const float *restrict src, int rows,
+					 int cols, const float *restrict mean,
+					 const float *restrict scale)
+{
+	for (int r = 0; r < rows; r++)
+	{
+		const float *s = src + (int64_t) r * cols;
+		float	   *d = dst + (int64_t) r * cols;
+		int			j = 0;
+
+		for (; j + CORE_BLOCK <= cols; j += CORE_BLOCK)
+			for (int k = 0; k < CORE_BLOCK; k++)
+				d[j + k] = (s[j + k] - mean[j + k]) * scale[j + k];
+		for (; j < cols; j++)
+			d[j] = (s[j] - mean[j]) * scale[j];
+	}
+}

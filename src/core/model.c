@@ -1,0 +1,762 @@
+/*-------------------------------------------------------------------------
+ *
+ * model.c
+ *	  The built-in hypermodels: their search spaces, their configuration
+ *	  from hyperparameters, and the network they build (pure C).
+ *
+ * A hypermodel is a name ("mlp", "linear"), a default search space (the
+ * KerasTuner guide's build_model for mlp), and a reading of hyperparameter
+ * values into a ModelConfig.  Reading is by name, one value at a time, so
+ * the caller can hand over a trial's values as they come and learn which
+ * names the hypermodel ignored.  Every value is checked here, so a bad
+ * combination fails the trial with a message before any memory is spent.
+ *
+ * The network is a stack of DenseLayers over one parameter vector (see
+ * model_internal.h).  Inference runs in chunks of MODEL_CHUNK_ROWS rows
+ * through scratch buffers cached in the Model, so predicting one row at a
+ * time, as SQL does, allocates nothing after the first call.  Training is
+ * in train.c; the blob format in model_format.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "core/model_internal.h"
+
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *model_hypermodel_names[] = {"mlp", "linear"};
+static const char *model_activation_names[] = {
+	"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "linear"
+};
+static const char *model_optimizer_names[] = {
+	"adam", "sgd", "rmsprop", "adagrad", "adamw"
+};
+
+#define MODEL_LENGTHOF(a) ((int) (sizeof(a) / sizeof((a)[0])))
+
+static bool
+model_lookup(const char *name, const char **names, int n, int *out)
+{
+	if (name == NULL)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (strcasecmp(name, names[i]) == 0)
+		{
+			*out = i;
+			return true;
+		}
+	return false;
+}
+
+bool
+hypermodel_from_name(const char *name, HyperModelKind *kind)
+{
+	int			i;
+
+	if (!model_lookup(name, model_hypermodel_names,
+					  MODEL_LENGTHOF(model_hypermodel_names), &i))
+		return false;
+	*kind = (HyperModelKind) i;
+	return true;
+}
+
+const char *
+hypermodel_name(HyperModelKind kind)
+{
+	return (unsigned) kind < 2 ? model_hypermodel_names[kind] : "unknown";
+}
+
+const char *
+hypermodel_names(void)
+{
+	return "mlp, linear";
+}
+
+bool
+activation_from_name(const char *name, Activation *a)
+{
+	int			i;
+
+	if (!model_lookup(name, model_activation_names,
+					  MODEL_LENGTHOF(model_activation_names), &i))
+		return false;
+	*a = (Activation) i;
+	return true;
+}
+
+const char *
+activation_name(Activation a)
+{
+	return (unsigned) a <= ACT_LINEAR ? model_activation_names[a] : "unknown";
+}
+
+bool
+optimizer_from_name(const char *name, OptimizerKind *o)
+{
+	int			i;
+
+	if (!model_lookup(name, model_optimizer_names,
+					  MODEL_LENGTHOF(model_optimizer_names), &i))
+		return false;
+	*o = (OptimizerKind) i;
+	return true;
+}
+
+const char *
+optimizer_name(OptimizerKind o)
+{
+	return (unsigned) o <= OPT_ADAMW ? model_optimizer_names[o] : "unknown";
+}
+
+/* ---- default search spaces ---- */
+
+static HpValue
+model_int_value(int64_t i)
+{
+	HpValue		v = {HPV_INT, i, 0.0, false, NULL};
+
+	return v;
+}
+
+static HpValue
+model_float_value(double f)
+{
+	HpValue		v = {HPV_FLOAT, 0, f, false, NULL};
+
+	return v;
+}
+
+static HpValue
+model_text_value(const char *s)
+{
+	HpValue		v = {HPV_TEXT, 0, 0.0, false, s};
+
+	return v;
+}
+
+static HpDef *
+model_space_add(HpSpace *s, const char *name, HpKind kind)
+{
+	HpDef	   *hp = &s->hps[s->n++];
+
+	memset(hp, 0, sizeof(*hp));
+	hp->name = name;
+	hp->kind = kind;
+	hp->sampling = HP_SAMPLING_LINEAR;
+	hp->default_value.type = HPV_NONE;
+	return hp;
+}
+
+static void
+model_space_units(HpSpace *s, const char *name, int nparents)
+{
+	HpDef	   *hp = model_space_add(s, name, HP_INT);
+
+	hp->min_value = 32;
+	hp->max_value = 512;
+	hp->has_step = true;
+	hp->step = 32;
+	if (nparents > 0)
+	{
+		/* units_i is active when num_layers > i: values i+1 .. 3 */
+		hp->parent_name = "num_layers";
+		hp->nparent_values = nparents;
+		hp->parent_values = core_alloc(nparents * sizeof(HpValue));
+		for (int i = 0; i < nparents; i++)
+			hp->parent_values[i] = model_int_value(4 - nparents + i);
+	}
+}
+
+void
+hypermodel_default_space(HyperModelKind kind, HpSpace *out)
+{
+	HpDef	   *hp;
+
+	out->n = 0;
+	out->hps = core_alloc(8 * sizeof(HpDef));
+	if (kind == HYPERMODEL_MLP)
+	{
+		hp = model_space_add(out, "num_layers", HP_INT);
+		hp->min_value = 1;
+		hp->max_value = 3;
+		hp->has_step = true;
+		hp->step = 1;
+		model_space_units(out, "units_0", 0);
+		model_space_units(out, "units_1", 2);
+		model_space_units(out, "units_2", 1);
+		hp = model_space_add(out, "activation", HP_CHOICE);
+		hp->nchoices = 2;
+		hp->choices = core_alloc(2 * sizeof(HpValue));
+		hp->choices[0] = model_text_value("relu");
+		hp->choices[1] = model_text_value("tanh");
+		model_space_add(out, "dropout", HP_BOOLEAN);
+		hp = model_space_add(out, "lr", HP_FLOAT);
+		hp->min_value = 1e-4;
+		hp->max_value = 1e-2;
+		hp->sampling = HP_SAMPLING_LOG;
+	}
+	else
+	{
+		static const double l2s[] = {0.0, 1e-5, 1e-4, 1e-3, 1e-2};
+
+		hp = model_space_add(out, "learning_rate", HP_FLOAT);
+		hp->min_value = 1e-4;
+		hp->max_value = 1e-1;
+		hp->sampling = HP_SAMPLING_LOG;
+		hp->default_value = model_float_value(0.01);
+		hp = model_space_add(out, "l2", HP_CHOICE);
+		hp->nchoices = MODEL_LENGTHOF(l2s);
+		hp->choices = core_alloc(hp->nchoices * sizeof(HpValue));
+		for (int i = 0; i < hp->nchoices; i++)
+			hp->choices[i] = model_float_value(l2s[i]);
+		hp->ordered = true;
+		hp->default_value = model_float_value(0.0);
+	}
+}
+
+/* ---- configuration ---- */
+
+void
+model_config_init(ModelConfig *c, HyperModelKind kind, int batch_size)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->num_layers = kind == HYPERMODEL_MLP ? 1 : 0;
+	for (int i = 0; i < MODEL_MAX_LAYERS; i++)
+		c->units[i] = 32;
+	c->activation = ACT_RELU;
+	c->dropout_rate = 0.0;
+	c->learning_rate = kind == HYPERMODEL_MLP ? 1e-3 : 0.01;
+	c->optimizer = OPT_ADAM;
+	c->momentum = 0.0;
+	c->batch_size = batch_size;
+	c->normalize = false;
+	c->shuffle = true;
+	c->seed = 0;
+}
+
+static const char *
+model_value_text(HpValue v)
+{
+	switch (v.type)
+	{
+		case HPV_INT:
+			return core_psprintf("%lld", (long long) v.i);
+		case HPV_FLOAT:
+			return core_psprintf("%g", v.f);
+		case HPV_TEXT:
+			return core_psprintf("\"%s\"", v.s ? v.s : "");
+		case HPV_BOOL:
+			return v.b ? "true" : "false";
+		case HPV_NONE:
+			break;
+	}
+	return "none";
+}
+
+static void
+model_bad_value(const char *name, HpValue v, const char *expected)
+{
+	core_error(CORE_ERR_INVALID_PARAMETER,
+			   core_psprintf("invalid value for hyperparameter \"%s\"", name),
+			   core_psprintf("The value is %s; \"%s\" must be %s.",
+							 model_value_text(v), name, expected),
+			   "Change the hyperparameter's range or value in the study's search space.");
+}
+
+static double
+model_get_number(const char *name, HpValue v, double min, double max,
+				 bool min_open, const char *expected)
+{
+	double		d;
+
+	if (v.type == HPV_INT)
+		d = (double) v.i;
+	else if (v.type == HPV_FLOAT)
+		d = v.f;
+	else
+		model_bad_value(name, v, expected);
+	if (!(d >= min && d <= max) || (min_open && d == min))
+		model_bad_value(name, v, expected);
+	return d;
+}
+
+static int
+model_get_int(const char *name, HpValue v, int min, int max,
+			  const char *expected)
+{
+	double		d = model_get_number(name, v, min, max, false, expected);
+
+	if (d != floor(d))
+		model_bad_value(name, v, expected);
+	return (int) d;
+}
+
+static bool
+model_get_bool(const char *name, HpValue v)
+{
+	if (v.type == HPV_BOOL)
+		return v.b;
+	if (v.type == HPV_INT && (v.i == 0 || v.i == 1))
+		return v.i == 1;
+	if (v.type == HPV_TEXT && v.s &&
+		(strcasecmp(v.s, "true") == 0 || strcasecmp(v.s, "false") == 0))
+		return strcasecmp(v.s, "true") == 0;
+	model_bad_value(name, v, "a boolean");
+	return false;				/* not reached */
+}
+
+/* names both hypermodels read */
+static bool
+model_config_set_training(ModelConfig *c, const char *name, HpValue v)
+{
+	if (strcmp(name, "learning_rate") == 0 || strcmp(name, "lr") == 0)
+		c->learning_rate = model_get_number(name, v, 0.0, 1e6, true,
+											"a positive number");
+	else if (strcmp(name, "optimizer") == 0)
+	{
+		if (v.type != HPV_TEXT || !optimizer_from_name(v.s, &c->optimizer))
+			model_bad_value(name, v, "one of adam, sgd, rmsprop, adagrad, adamw");
+	}
+	else if (strcmp(name, "momentum") == 0)
+		c->momentum = model_get_number(name, v, 0.0, 1.0, false,
+									   "a number between 0 and 1");
+	else if (strcmp(name, "batch_size") == 0)
+		c->batch_size = model_get_int(name, v, 1, MODEL_MAX_BATCH_SIZE,
+									  "an integer between 1 and 1048576");
+	else if (strcmp(name, "l1") == 0)
+		c->l1 = model_get_number(name, v, 0.0, 1e6, false,
+								 "a non-negative number");
+	else if (strcmp(name, "l2") == 0)
+		c->l2 = model_get_number(name, v, 0.0, 1e6, false,
+								 "a non-negative number");
+	else if (strcmp(name, "normalize") == 0)
+		c->normalize = model_get_bool(name, v);
+	else if (strcmp(name, "shuffle") == 0)
+		c->shuffle = model_get_bool(name, v);
+	else
+		return false;
+	return true;
+}
+
+/* i for "units_<i>" with i below MODEL_MAX_LAYERS, else -1 */
+static int
+model_units_index(const char *name)
+{
+	const char *p = name + 6;
+	int			layer = 0;
+
+	if (strncmp(name, "units_", 6) != 0 || *p == '\0' || strlen(p) > 2 ||
+		(p[0] == '0' && p[1] != '\0'))
+		return -1;
+	for (; *p; p++)
+	{
+		if (*p < '0' || *p > '9')
+			return -1;
+		layer = layer * 10 + (*p - '0');
+	}
+	return layer < MODEL_MAX_LAYERS ? layer : -1;
+}
+
+/* does the hypermodel read this name? */
+static bool
+model_config_reads(HyperModelKind kind, const char *name)
+{
+	static const char *training[] = {
+		"learning_rate", "lr", "optimizer", "momentum", "batch_size", "l1",
+		"l2", "normalize", "shuffle"
+	};
+	static const char *network[] = {
+		"num_layers", "units", "activation", "dropout", "dropout_rate"
+	};
+	int			i;
+
+	if (model_lookup(name, training, MODEL_LENGTHOF(training), &i))
+		return true;
+	return kind == HYPERMODEL_MLP &&
+		(model_lookup(name, network, MODEL_LENGTHOF(network), &i) ||
+		 model_units_index(name) >= 0);
+}
+
+/* names only the mlp reads */
+static bool
+model_config_set_network(ModelConfig *c, const char *name, HpValue v)
+{
+	if (strcmp(name, "num_layers") == 0)
+		c->num_layers = model_get_int(name, v, 0, MODEL_MAX_LAYERS,
+									  "an integer between 0 and 16");
+	else if (strcmp(name, "units") == 0)
+	{
+		int			u = model_get_int(name, v, 1, MODEL_MAX_UNITS,
+									  "an integer between 1 and 65536");
+
+		for (int i = 0; i < MODEL_MAX_LAYERS; i++)
+			c->units[i] = u;
+	}
+	else if (model_units_index(name) >= 0)
+		c->units[model_units_index(name)] =
+			model_get_int(name, v, 1, MODEL_MAX_UNITS,
+						  "an integer between 1 and 65536");
+	else if (strcmp(name, "activation") == 0)
+	{
+		if (v.type != HPV_TEXT || !activation_from_name(v.s, &c->activation))
+			model_bad_value(name, v,
+							"one of relu, tanh, sigmoid, elu, selu, gelu, linear");
+	}
+	else if (strcmp(name, "dropout") == 0)
+	{
+		if (v.type == HPV_FLOAT)
+			c->dropout_rate = model_get_number(name, v, 0.0, 0.99, false,
+											   "a boolean or a rate from 0 to 0.99");
+		else
+			c->dropout_rate = model_get_bool(name, v) ? 0.25 : 0.0;
+	}
+	else if (strcmp(name, "dropout_rate") == 0)
+		c->dropout_rate = model_get_number(name, v, 0.0, 0.99, false,
+										   "a number from 0 to 0.99");
+	else
+		return false;
+	return true;
+}
+
+bool
+model_config_set(ModelConfig *c, const char *name, HpValue value)
+{
+	if (name == NULL)
+		return false;
+	if (value.type == HPV_NONE)
+		return model_config_reads(c->kind, name);
+	if (model_config_set_training(c, name, value))
+		return true;
+	if (c->kind == HYPERMODEL_MLP)
+		return model_config_set_network(c, name, value);
+	return false;
+}
+
+/* ---- the network ---- */
+
+/* raise `code` when a config cannot describe a network */
+void
+model_check_config(const ModelConfig *c, CoreErrorCode code)
+{
+	const char *problem = NULL;
+
+	if ((unsigned) c->kind > HYPERMODEL_LINEAR)
+		problem = "The hypermodel kind is unknown.";
+	else if (c->num_layers < 0 || c->num_layers > MODEL_MAX_LAYERS)
+		problem = core_psprintf("The network has %d hidden layers; at most %d are allowed.",
+								c->num_layers, MODEL_MAX_LAYERS);
+	else if (c->kind == HYPERMODEL_LINEAR && c->num_layers != 0)
+		problem = "A linear model has no hidden layers.";
+	else if ((unsigned) c->activation > ACT_LINEAR)
+		problem = "The activation is unknown.";
+	else if ((unsigned) c->optimizer > OPT_ADAMW)
+		problem = "The optimizer is unknown.";
+	else if (!(c->dropout_rate >= 0.0 && c->dropout_rate < 1.0))
+		problem = core_psprintf("The dropout rate is %g; it must be at least 0 and below 1.",
+								c->dropout_rate);
+	else if (!(c->learning_rate > 0.0 && isfinite(c->learning_rate)))
+		problem = core_psprintf("The learning rate is %g; it must be positive.",
+								c->learning_rate);
+	else if (!(c->momentum >= 0.0 && c->momentum <= 1.0))
+		problem = core_psprintf("The momentum is %g; it must be between 0 and 1.",
+								c->momentum);
+	else if (c->batch_size < 1 || c->batch_size > MODEL_MAX_BATCH_SIZE)
+		problem = core_psprintf("The batch size is %d; it must be between 1 and %d.",
+								c->batch_size, MODEL_MAX_BATCH_SIZE);
+	else if (!(c->l1 >= 0.0 && isfinite(c->l1)) || !(c->l2 >= 0.0 && isfinite(c->l2)))
+		problem = "The l1 and l2 penalties must be non-negative numbers.";
+	for (int i = 0; problem == NULL && i < c->num_layers; i++)
+		if (c->units[i] < 1 || c->units[i] > MODEL_MAX_UNITS)
+			problem = core_psprintf("Layer %d has %d units; it must have between 1 and %d.",
+									i, c->units[i], MODEL_MAX_UNITS);
+	if (problem)
+		core_error(code,
+				   code == CORE_ERR_CORRUPTED ? "invalid model data"
+				   : "invalid model configuration",
+				   problem,
+				   code == CORE_ERR_CORRUPTED
+				   ? "The stored model is damaged; train it again."
+				   : "Change the hyperparameters of the trial.");
+}
+
+void
+model_layout(Model *m, const ModelConfig *c, TaskKind task, int ninputs,
+			 int noutputs, CoreErrorCode code)
+{
+	int64_t		offset = 0;
+	int			in = ninputs;
+
+	model_check_config(c, code);
+	if (ninputs < 1 || noutputs < 1 || noutputs > MODEL_MAX_UNITS)
+		core_error(code, code == CORE_ERR_CORRUPTED ? "invalid model data"
+				   : "invalid model shape",
+				   core_psprintf("The model has %d inputs and %d outputs.",
+								 ninputs, noutputs),
+				   "A model needs at least one input column and one output.");
+	m->config = *c;
+	m->task = task;
+	m->ninputs = ninputs;
+	m->noutputs = noutputs;
+	m->nlayers = c->num_layers + 1;
+	m->maxwidth = noutputs;
+	for (int l = 0; l < m->nlayers; l++)
+	{
+		DenseLayer *layer = &m->layers[l];
+		bool		hidden = l < c->num_layers;
+
+		layer->in = in;
+		layer->out = hidden ? c->units[l] : noutputs;
+		layer->act = hidden ? c->activation : ACT_LINEAR;
+		layer->woff = offset;
+		layer->boff = offset + (int64_t) layer->in * layer->out;
+		offset = layer->boff + layer->out;
+		if (offset > MODEL_MAX_PARAMS)
+			core_error(code == CORE_ERR_CORRUPTED ? code : CORE_ERR_PROGRAM_LIMIT,
+					   code == CORE_ERR_CORRUPTED ? "invalid model data"
+					   : "model is too large",
+					   core_psprintf("The network would have more than %lld parameters.",
+									 (long long) MODEL_MAX_PARAMS),
+					   "Use fewer units or layers, or fewer input columns.");
+		if (layer->out > m->maxwidth)
+			m->maxwidth = layer->out;
+		in = layer->out;
+	}
+	m->nparams = offset;
+}
+
+Model *
+model_create(const ModelConfig *c, const DatasetEncoding *enc)
+{
+	Model	   *m = core_alloc(sizeof(Model));
+	int			noutputs;
+	ModelRng	rng;
+
+	if (enc->task == TASK_CLASSIFICATION && enc->nclasses < 1)
+		core_error(CORE_ERR_DATA_EXCEPTION, "no classes to learn",
+				   "The training data has no label values.",
+				   "Check the training query's label column.");
+	noutputs = enc->task == TASK_CLASSIFICATION ? enc->nclasses : 1;
+	model_layout(m, c, enc->task, enc->ncols, noutputs,
+				 CORE_ERR_INVALID_PARAMETER);
+	m->nclasses = enc->task == TASK_CLASSIFICATION ? enc->nclasses : 0;
+	m->params = core_alloc(m->nparams * sizeof(float));
+
+	/* Glorot uniform kernels, zero biases */
+	model_rng_seed(&rng, c->seed, MODEL_STREAM_INIT);
+	for (int l = 0; l < m->nlayers; l++)
+	{
+		DenseLayer *layer = &m->layers[l];
+		double		limit = sqrt(6.0 / (layer->in + layer->out));
+		float	   *w = m->params + layer->woff;
+		int64_t		n = (int64_t) layer->in * layer->out;
+
+		for (int64_t i = 0; i < n; i++)
+			w[i] = (float) ((2.0 * model_rng_uniform(&rng) - 1.0) * limit);
+	}
+	return m;
+}
+
+void
+model_free(Model *m)
+{
+	if (m == NULL)
+		return;
+	core_free(m->params);
+	if (m->norm_mean)
+		core_free(m->norm_mean);
+	if (m->norm_scale)
+		core_free(m->norm_scale);
+	if (m->scratch.rows > 0)
+	{
+		core_free(m->scratch.xin);
+		core_free(m->scratch.h[0]);
+		core_free(m->scratch.h[1]);
+	}
+	core_free(m);
+}
+
+const ModelConfig *
+model_config(const Model *m)
+{
+	return &m->config;
+}
+
+TaskKind
+model_task(const Model *m)
+{
+	return m->task;
+}
+
+int
+model_num_inputs(const Model *m)
+{
+	return m->ninputs;
+}
+
+int
+model_num_outputs(const Model *m)
+{
+	return m->noutputs;
+}
+
+float *
+model_params(Model *m, size_t *nparams)
+{
+	if (nparams)
+		*nparams = (size_t) m->nparams;
+	return m->params;
+}
+
+const float *
+model_norm_mean(const Model *m)
+{
+	return m->norm_mean;
+}
+
+const float *
+model_norm_scale(const Model *m)
+{
+	return m->norm_scale;
+}
+
+/* make the inference scratch hold at least rows rows */
+void
+model_scratch_reserve(Model *m, int rows)
+{
+	ModelScratch *s = &m->scratch;
+	size_t		width = (size_t) m->maxwidth * sizeof(float);
+
+	if (s->rows >= rows)
+		return;
+	if (s->rows > 0)
+	{
+		core_free(s->xin);
+		core_free(s->h[0]);
+		core_free(s->h[1]);
+	}
+	s->xin = core_alloc_raw((size_t) rows * m->ninputs * sizeof(float));
+	s->h[0] = core_alloc_raw(rows * width);
+	s->h[1] = core_alloc_raw(rows * width);
+	s->rows = rows;
+}
+
+void
+model_forward_logits(Model *m, const float *x, int rows, float *out)
+{
+	const float *in = x;
+
+	if (m->norm_mean)
+	{
+		layer_normalize_rows(m->scratch.xin, x, rows, m->ninputs,
+							 m->norm_mean, m->norm_scale);
+		in = m->scratch.xin;
+	}
+	for (int l = 0; l < m->nlayers; l++)
+	{
+		float	   *dst = l == m->nlayers - 1 ? out : m->scratch.h[l & 1];
+
+		layer_dense_forward(in, rows, &m->layers[l], m->params, NULL, dst);
+		in = dst;
+	}
+}
+
+void
+model_predict(const Model *m, const float *x, int64_t nrows, float *out)
+{
+	Model	   *mm = (Model *) m;	/* only the scratch cache changes */
+	int			chunk = nrows < MODEL_CHUNK_ROWS ? (int) nrows : MODEL_CHUNK_ROWS;
+
+	if (nrows <= 0)
+		return;
+	model_scratch_reserve(mm, chunk);
+	for (int64_t r = 0; r < nrows; r += chunk)
+	{
+		int			rows = nrows - r < chunk ? (int) (nrows - r) : chunk;
+		float	   *o = out + r * m->noutputs;
+
+		model_forward_logits(mm, x + r * m->ninputs, rows, o);
+		if (m->task == TASK_CLASSIFICATION)
+			layer_softmax(o, rows, m->noutputs);
+	}
+}
+
+/* ---- summary ---- */
+
+/* Keras's readable_memory_size: 1024-based units, two decimals */
+static char *
+model_memory_size(double bytes)
+{
+	static const char *units[] = {"B", "KB", "MB", "GB", "TB"};
+	int			u = 0;
+
+	while (bytes > 1024.0 && u < 4)
+	{
+		bytes /= 1024.0;
+		u++;
+	}
+	return core_psprintf("%.2f %s", bytes, units[u]);
+}
+
+static char *
+model_summary_row(const char *layer, const char *shape, const char *params)
+{
+	/* a name too long for its column is cut, as Keras does */
+	return core_psprintf(" %-28.27s%-26s%s", layer, shape, params);
+}
+
+char **
+model_summary(const Model *m, int *nlines)
+{
+	int			cap = 2 * (m->nlayers + 2) + 10;
+	char	  **lines = core_alloc(cap * sizeof(char *));
+	int			n = 0;
+	int64_t		frozen = m->config.normalize ? 2 * (int64_t) m->ninputs + 1 : 0;
+	int			dense = 0;
+
+	lines[n++] = core_psprintf("Model: \"sequential\"");
+	lines[n++] = core_psprintf("%.65s", "_________________________________________________________________");
+	lines[n++] = model_summary_row("Layer (type)", "Output Shape", "Param #");
+	lines[n++] = core_psprintf("%.65s", "=================================================================");
+	if (m->config.normalize)
+	{
+		lines[n++] = model_summary_row("normalization (Normalization)",
+									   core_psprintf("(None, %d)", m->ninputs),
+									   core_psprintf("%lld", (long long) frozen));
+		lines[n++] = core_strdup("");
+	}
+	for (int l = 0; l < m->nlayers; l++)
+	{
+		const DenseLayer *layer = &m->layers[l];
+		char	   *name = dense == 0 ? core_strdup("dense (Dense)")
+			: core_psprintf("dense_%d (Dense)", dense);
+
+		dense++;
+		lines[n++] = model_summary_row(name,
+									   core_psprintf("(None, %d)", layer->out),
+									   core_psprintf("%lld",
+													 (long long) layer->in * layer->out + layer->out));
+		lines[n++] = core_strdup("");
+		if (l == m->nlayers - 2 && m->config.dropout_rate > 0.0)
+		{
+			lines[n++] = model_summary_row("dropout (Dropout)",
+										   core_psprintf("(None, %d)", layer->out),
+										   "0");
+			lines[n++] = core_strdup("");
+		}
+	}
+	lines[n - 1] = core_psprintf("%.65s", "=================================================================");
+	lines[n++] = core_psprintf("Total params: %lld (%s)",
+							   (long long) (m->nparams + frozen),
+							   model_memory_size(4.0 * (m->nparams + frozen)));
+	lines[n++] = core_psprintf("Trainable params: %lld (%s)",
+							   (long long) m->nparams,
+							   model_memory_size(4.0 * m->nparams));
+	lines[n++] = core_psprintf("Non-trainable params: %lld (%s)",
+							   (long long) frozen,
+							   model_memory_size(4.0 * frozen));
+	lines[n++] = core_psprintf("%.65s", "_________________________________________________________________");
+	*nlines = n;
+	return lines;
+}

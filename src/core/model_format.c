@@ -1,0 +1,624 @@
+/*-------------------------------------------------------------------------
+ *
+ * model_format.c
+ *	  The model blob: a versioned, self-checking binary image of a Model and
+ *	  the DatasetEncoding of its training data (pure C).
+ *
+ * Layout, every number little-endian, nothing aligned:
+ *
+ *	 header (24 bytes)
+ *	   magic	u32		"HPTM"
+ *	   version	u32		MODEL_FORMAT_VERSION
+ *	   length	u64		payload bytes; the blob is header + payload exactly
+ *	   crc		u32		CRC-32 (IEEE) of the payload
+ *	   reserved u32		0
+ *	 payload
+ *	   config	kind, num_layers, units[16], activation, optimizer,
+ *				batch_size (u32); dropout_rate, learning_rate, momentum, l1,
+ *				l2 (f64); normalize, shuffle (u8); seed (u64)
+ *	   shape	task, ninputs, noutputs (u32); nparams (u64); params
+ *				(f32 x nparams); has_norm (u8) [mean, scale (f32 x
+ *				ninputs)]
+ *	   encoding nfeatures (u32), per feature: name (str), kind, offset,
+ *				width, nvocab (u32), vocab (str x nvocab), has_impute (u8),
+ *				impute_value (f32); then ncols, task (u32), label_name,
+ *				label_type (str), nclasses (u32), classes (str x nclasses)
+ *	 str = u32 length (0xFFFFFFFF for none) + bytes, no terminator
+ *
+ * A blob comes from a table anyone with the right privileges can write, so
+ * reading trusts nothing: model_deserialize parses twice.  The first pass
+ * checks everything (header, checksum, every length against the bytes
+ * left, every count and enum, the network's size against its config, that
+ * weights and statistics are finite, that the encoding fits the model) and
+ * allocates nothing; the second, which cannot fail, builds the Model and
+ * the encoding (one allocation).  So a bad blob raises CORE_ERR_CORRUPTED
+ * before any memory is taken, and never leaves half-built objects behind.
+ * Parsing is canonical: re-serialising what was read gives the same bytes.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "core/model_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MODEL_FORMAT_MAGIC 0x4D545048	/* "HPTM" read little-endian */
+#define MODEL_FORMAT_VERSION 1
+#define MODEL_FORMAT_HEADER 24
+#define MODEL_FORMAT_NO_STRING 0xFFFFFFFFu
+
+/* ---- CRC-32 (IEEE 802.3, reflected, as zlib) ---- */
+
+static uint32_t format_crc_table[256];
+static bool format_crc_ready = false;
+
+uint32_t
+model_format_crc32(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t	crc = 0xFFFFFFFFu;
+
+	if (!format_crc_ready)
+	{
+		for (uint32_t i = 0; i < 256; i++)
+		{
+			uint32_t	c = i;
+
+			for (int k = 0; k < 8; k++)
+				c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+			format_crc_table[i] = c;
+		}
+		format_crc_ready = true;
+	}
+	for (size_t i = 0; i < len; i++)
+		crc = format_crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+	return crc ^ 0xFFFFFFFFu;
+}
+
+/* ---- writing ---- */
+
+typedef struct FormatWriter
+{
+	uint8_t    *buf;
+	size_t		len;
+	size_t		cap;
+} FormatWriter;
+
+static uint8_t *
+format_reserve(FormatWriter *w, size_t n)
+{
+	if (w->len + n > w->cap)
+	{
+		size_t		cap = w->cap * 2;
+
+		if (cap < w->len + n)
+			cap = w->len + n + 1024;
+		w->buf = core_realloc(w->buf, cap);
+		w->cap = cap;
+	}
+	w->len += n;
+	return w->buf + w->len - n;
+}
+
+static void
+format_put_u64(FormatWriter *w, uint64_t v, int bytes)
+{
+	uint8_t    *p = format_reserve(w, bytes);
+
+	for (int i = 0; i < bytes; i++)
+		p[i] = (uint8_t) (v >> (8 * i));
+}
+
+#define format_put_u8(w, v) format_put_u64((w), (v), 1)
+#define format_put_u32(w, v) format_put_u64((w), (uint32_t) (v), 4)
+
+static void
+format_put_f64(FormatWriter *w, double d)
+{
+	uint64_t	bits;
+
+	memcpy(&bits, &d, 8);
+	format_put_u64(w, bits, 8);
+}
+
+static void
+format_put_floats(FormatWriter *w, const float *v, int64_t n)
+{
+	uint8_t    *p = format_reserve(w, (size_t) n * 4);
+
+	for (int64_t i = 0; i < n; i++)
+	{
+		uint32_t	bits;
+
+		memcpy(&bits, &v[i], 4);
+		p[4 * i] = (uint8_t) bits;
+		p[4 * i + 1] = (uint8_t) (bits >> 8);
+		p[4 * i + 2] = (uint8_t) (bits >> 16);
+		p[4 * i + 3] = (uint8_t) (bits >> 24);
+	}
+}
+
+static void
+format_put_str(FormatWriter *w, const char *s)
+{
+	size_t		n;
+
+	if (s == NULL)
+	{
+		format_put_u32(w, MODEL_FORMAT_NO_STRING);
+		return;
+	}
+	n = strlen(s);
+	if (n >= MODEL_FORMAT_NO_STRING)
+		core_error(CORE_ERR_PROGRAM_LIMIT, "string too long for a model",
+				   NULL, NULL);
+	format_put_u32(w, n);
+	memcpy(format_reserve(w, n), s, n);
+}
+
+static void
+format_check_floats(const float *v, int64_t n, const char *what)
+{
+	for (int64_t i = 0; i < n; i++)
+		if (!isfinite(v[i]))
+			core_error(CORE_ERR_FLOATING_POINT, "model is not finite",
+					   core_psprintf("The model's %s hold NaN or infinite values.", what),
+					   "Keep the weights of an epoch whose loss was finite.");
+}
+
+static void
+format_write_encoding(FormatWriter *w, const DatasetEncoding *enc)
+{
+	format_put_u32(w, enc->nfeatures);
+	for (int f = 0; f < enc->nfeatures; f++)
+	{
+		const FeatureSpec *fs = &enc->features[f];
+
+		format_put_str(w, fs->name);
+		format_put_u32(w, fs->kind);
+		format_put_u32(w, fs->offset);
+		format_put_u32(w, fs->width);
+		format_put_u32(w, fs->nvocab);
+		for (int v = 0; v < fs->nvocab; v++)
+			format_put_str(w, fs->vocab[v]);
+		format_put_u8(w, fs->has_impute ? 1 : 0);
+		format_put_floats(w, &fs->impute_value, 1);
+	}
+	format_put_u32(w, enc->ncols);
+	format_put_u32(w, enc->task);
+	format_put_str(w, enc->label_name);
+	format_put_str(w, enc->label_type);
+	format_put_u32(w, enc->nclasses);
+	for (int c = 0; c < enc->nclasses; c++)
+		format_put_str(w, enc->classes[c]);
+}
+
+void *
+model_serialize(const Model *m, const DatasetEncoding *enc, size_t *len)
+{
+	FormatWriter w = {NULL, 0, 0};
+	const ModelConfig *c = &m->config;
+	uint64_t	payload;
+	uint8_t    *h;
+
+	if (enc->ncols != m->ninputs || enc->task != m->task)
+		core_error(CORE_ERR_INTERNAL, "encoding does not match the model",
+				   core_psprintf("The encoding has %d columns, the model %d inputs.",
+								 enc->ncols, m->ninputs), NULL);
+	format_check_floats(m->params, m->nparams, "weights");
+	if (m->norm_mean)
+	{
+		format_check_floats(m->norm_mean, m->ninputs, "input means");
+		format_check_floats(m->norm_scale, m->ninputs, "input scales");
+	}
+	w.cap = MODEL_FORMAT_HEADER + 512 + (size_t) m->nparams * 4 +
+		(m->norm_mean ? (size_t) m->ninputs * 8 : 0);
+	w.buf = core_alloc_raw(w.cap);
+	format_reserve(&w, MODEL_FORMAT_HEADER);
+
+	format_put_u32(&w, c->kind);
+	format_put_u32(&w, c->num_layers);
+	for (int i = 0; i < MODEL_MAX_LAYERS; i++)
+		format_put_u32(&w, c->units[i]);
+	format_put_u32(&w, c->activation);
+	format_put_u32(&w, c->optimizer);
+	format_put_u32(&w, c->batch_size);
+	format_put_f64(&w, c->dropout_rate);
+	format_put_f64(&w, c->learning_rate);
+	format_put_f64(&w, c->momentum);
+	format_put_f64(&w, c->l1);
+	format_put_f64(&w, c->l2);
+	format_put_u8(&w, c->normalize ? 1 : 0);
+	format_put_u8(&w, c->shuffle ? 1 : 0);
+	format_put_u64(&w, c->seed, 8);
+
+	format_put_u32(&w, m->task);
+	format_put_u32(&w, m->ninputs);
+	format_put_u32(&w, m->noutputs);
+	format_put_u64(&w, (uint64_t) m->nparams, 8);
+	format_put_floats(&w, m->params, m->nparams);
+	format_put_u8(&w, m->norm_mean ? 1 : 0);
+	if (m->norm_mean)
+	{
+		format_put_floats(&w, m->norm_mean, m->ninputs);
+		format_put_floats(&w, m->norm_scale, m->ninputs);
+	}
+	format_write_encoding(&w, enc);
+
+	/* the header, now that the payload is known */
+	payload = w.len - MODEL_FORMAT_HEADER;
+	h = w.buf;
+	for (int i = 0; i < 4; i++)
+	{
+		h[i] = (uint8_t) (MODEL_FORMAT_MAGIC >> (8 * i));
+		h[4 + i] = (uint8_t) (MODEL_FORMAT_VERSION >> (8 * i));
+		h[16 + i] = (uint8_t) (model_format_crc32(w.buf + MODEL_FORMAT_HEADER,
+												  payload) >> (8 * i));
+		h[20 + i] = 0;
+	}
+	for (int i = 0; i < 8; i++)
+		h[8 + i] = (uint8_t) (payload >> (8 * i));
+	*len = w.len;
+	return w.buf;
+}
+
+/* ---- reading ---- */
+
+typedef struct FormatReader
+{
+	const uint8_t *p;
+	size_t		pos;
+	size_t		len;
+	bool		build;			/* second pass: fill the outputs */
+	/* the encoding's single allocation, measured then carved */
+	size_t		ptr_bytes;		/* structs and pointer arrays */
+	size_t		char_bytes;		/* strings with terminators */
+	char	   *ptr_next;
+	char	   *char_next;
+} FormatReader;
+
+static void
+format_corrupt(const char *detail)
+{
+	core_error(CORE_ERR_CORRUPTED, "invalid model data", detail,
+			   "The stored model is damaged or was not written by hptune; train it again.");
+}
+
+static const uint8_t *
+format_take(FormatReader *r, uint64_t n, const char *what)
+{
+	const uint8_t *p;
+
+	if (n > r->len - r->pos)
+		format_corrupt(core_psprintf("The data ends inside %s (%zu bytes left, %llu needed).",
+									 what, r->len - r->pos,
+									 (unsigned long long) n));
+	p = r->p + r->pos;
+	r->pos += n;
+	return p;
+}
+
+static uint64_t
+format_get(FormatReader *r, int bytes, const char *what)
+{
+	const uint8_t *p = format_take(r, bytes, what);
+	uint64_t	v = 0;
+
+	for (int i = 0; i < bytes; i++)
+		v |= (uint64_t) p[i] << (8 * i);
+	return v;
+}
+
+/* a u32 that must be at most max */
+static uint32_t
+format_get_count(FormatReader *r, uint32_t max, const char *what)
+{
+	uint32_t	v = (uint32_t) format_get(r, 4, what);
+
+	if (v > max)
+		format_corrupt(core_psprintf("The %s is %u; at most %u is valid.",
+									 what, v, max));
+	return v;
+}
+
+static bool
+format_get_bool(FormatReader *r, const char *what)
+{
+	return format_get_count(r, 1, what) == 1 ? true : false;
+}
+
+static double
+format_get_f64(FormatReader *r, const char *what)
+{
+	uint64_t	bits = format_get(r, 8, what);
+	double		d;
+
+	memcpy(&d, &bits, 8);
+	return d;
+}
+
+/* n floats, all finite (and positive if asked); copied to out if given */
+static void
+format_get_floats(FormatReader *r, float *out, uint64_t n, bool positive,
+				  const char *what)
+{
+	const uint8_t *p;
+
+	if (n > (r->len - r->pos) / 4)
+		format_corrupt(core_psprintf("The data ends inside the %s (%llu values declared).",
+									 what, (unsigned long long) n));
+	p = format_take(r, n * 4, what);
+	for (uint64_t i = 0; i < n; i++)
+	{
+		uint32_t	bits = p[4 * i] | (p[4 * i + 1] << 8) | (p[4 * i + 2] << 16) |
+			((uint32_t) p[4 * i + 3] << 24);
+		float		f;
+
+		memcpy(&f, &bits, 4);
+		if (!isfinite(f))
+			format_corrupt(core_psprintf("The %s hold a value that is not finite.", what));
+		if (positive && !(f > 0.0f))
+			format_corrupt(core_psprintf("The %s hold a value that is not positive.", what));
+		if (out)
+			out[i] = f;
+	}
+}
+
+/* a string: counted on the first pass, copied out on the second */
+static const char *
+format_get_str(FormatReader *r, bool nullable, const char *what)
+{
+	uint32_t	n = (uint32_t) format_get(r, 4, what);
+	const uint8_t *p;
+	char	   *s;
+
+	if (n == MODEL_FORMAT_NO_STRING)
+	{
+		if (!nullable)
+			format_corrupt(core_psprintf("The %s is missing.", what));
+		return NULL;
+	}
+	p = format_take(r, n, what);
+	if (memchr(p, '\0', n) != NULL)
+		format_corrupt(core_psprintf("The %s contains a zero byte.", what));
+	if (!r->build)
+	{
+		r->char_bytes += (size_t) n + 1;
+		return NULL;
+	}
+	s = r->char_next;
+	memcpy(s, p, n);
+	s[n] = '\0';
+	r->char_next += (size_t) n + 1;
+	return s;
+}
+
+/* room for n items of size bytes among the encoding's structs */
+static void *
+format_carve(FormatReader *r, size_t n, size_t size)
+{
+	void	   *p;
+
+	if (!r->build)
+	{
+		r->ptr_bytes += n * size;
+		return NULL;
+	}
+	p = r->ptr_next;
+	r->ptr_next += n * size;
+	return p;
+}
+
+static void
+format_read_config(FormatReader *r, ModelConfig *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = (HyperModelKind) format_get_count(r, HYPERMODEL_LINEAR, "hypermodel kind");
+	c->num_layers = format_get_count(r, MODEL_MAX_LAYERS, "layer count");
+	for (int i = 0; i < MODEL_MAX_LAYERS; i++)
+		c->units[i] = format_get_count(r, MODEL_MAX_UNITS, "unit count");
+	c->activation = (Activation) format_get_count(r, ACT_LINEAR, "activation");
+	c->optimizer = (OptimizerKind) format_get_count(r, OPT_ADAMW, "optimizer");
+	c->batch_size = format_get_count(r, MODEL_MAX_BATCH_SIZE, "batch size");
+	c->dropout_rate = format_get_f64(r, "dropout rate");
+	c->learning_rate = format_get_f64(r, "learning rate");
+	c->momentum = format_get_f64(r, "momentum");
+	c->l1 = format_get_f64(r, "l1 penalty");
+	c->l2 = format_get_f64(r, "l2 penalty");
+	c->normalize = format_get_bool(r, "normalize flag");
+	c->shuffle = format_get_bool(r, "shuffle flag");
+	c->seed = format_get(r, 8, "seed");
+	model_check_config(c, CORE_ERR_CORRUPTED);
+}
+
+static void
+format_read_feature(FormatReader *r, FeatureSpec *fs, int ncols_limit)
+{
+	FeatureSpec tmp;
+	const char **vocab;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.name = format_get_str(r, false, "feature name");
+	tmp.kind = (FeatureKind) format_get_count(r, FEATURE_ONEHOT, "feature kind");
+	tmp.offset = format_get_count(r, ncols_limit, "feature offset");
+	tmp.width = format_get_count(r, ncols_limit, "feature width");
+	tmp.nvocab = format_get_count(r, ncols_limit, "vocabulary size");
+	if (tmp.width < 1 || (int64_t) tmp.offset + tmp.width > ncols_limit)
+		format_corrupt(core_psprintf("A feature fills columns %d to %d of %d.",
+									 tmp.offset + 1, tmp.offset + tmp.width,
+									 ncols_limit));
+	if ((tmp.kind == FEATURE_NUMERIC || tmp.kind == FEATURE_BOOLEAN) && tmp.width != 1)
+		format_corrupt("A scalar feature is wider than one column.");
+	if (tmp.kind == FEATURE_ONEHOT ? tmp.nvocab != tmp.width : tmp.nvocab != 0)
+		format_corrupt("A feature's vocabulary does not match its width.");
+	vocab = format_carve(r, tmp.nvocab, sizeof(char *));
+	for (int v = 0; v < tmp.nvocab; v++)
+	{
+		const char *s = format_get_str(r, false, "vocabulary entry");
+
+		if (vocab)
+			vocab[v] = s;
+	}
+	tmp.vocab = tmp.nvocab > 0 ? vocab : NULL;
+	tmp.has_impute = format_get_bool(r, "impute flag");
+	format_get_floats(r, &tmp.impute_value, 1, false, "impute value");
+	if (fs)
+		*fs = tmp;
+}
+
+/*
+ * The encoding; enc is NULL on the first pass.  ninputs/noutputs/task are
+ * the model's, which the encoding must match.
+ */
+static void
+format_read_encoding(FormatReader *r, DatasetEncoding *enc, const Model *m)
+{
+	DatasetEncoding tmp;
+	FeatureSpec *features;
+	const char **classes;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.nfeatures = format_get_count(r, (uint32_t) m->ninputs, "feature count");
+	features = format_carve(r, tmp.nfeatures, sizeof(FeatureSpec));
+	for (int f = 0; f < tmp.nfeatures; f++)
+		format_read_feature(r, features ? &features[f] : NULL, m->ninputs);
+	tmp.features = features;
+	tmp.ncols = format_get_count(r, INT32_MAX, "column count");
+	tmp.task = (TaskKind) format_get_count(r, TASK_REGRESSION, "task");
+	tmp.label_name = format_get_str(r, true, "label name");
+	tmp.label_type = format_get_str(r, true, "label type");
+	tmp.nclasses = format_get_count(r, MODEL_MAX_UNITS, "class count");
+	if (tmp.ncols != m->ninputs)
+		format_corrupt(core_psprintf("The encoding has %d columns; the model has %d inputs.",
+									 tmp.ncols, m->ninputs));
+	if (tmp.task != m->task ||
+		(m->task == TASK_CLASSIFICATION && tmp.nclasses != m->noutputs))
+		format_corrupt("The encoding's task or classes do not match the model's outputs.");
+	classes = format_carve(r, tmp.nclasses, sizeof(char *));
+	for (int c = 0; c < tmp.nclasses; c++)
+	{
+		const char *s = format_get_str(r, false, "class label");
+
+		if (classes)
+			classes[c] = s;
+	}
+	tmp.classes = tmp.nclasses > 0 ? classes : NULL;
+	if (enc)
+		*enc = tmp;
+}
+
+/*
+ * The whole payload: pass 1 (build false) checks it into a scratch Model;
+ * pass 2 fills m and returns the encoding carved from the reader's block.
+ */
+static DatasetEncoding *
+format_read_payload(FormatReader *r, Model *m)
+{
+	DatasetEncoding *enc;
+	ModelConfig c;
+	TaskKind	task;
+	uint32_t	ninputs,
+				noutputs;
+	uint64_t	nparams;
+	bool		has_norm;
+
+	format_read_config(r, &c);
+	task = (TaskKind) format_get_count(r, TASK_REGRESSION, "task");
+	ninputs = format_get_count(r, INT32_MAX, "input count");
+	noutputs = format_get_count(r, MODEL_MAX_UNITS, "output count");
+	nparams = format_get(r, 8, "parameter count");
+	if (task == TASK_REGRESSION && noutputs != 1)
+		format_corrupt("A regression model must have one output.");
+	model_layout(m, &c, task, (int) ninputs, (int) noutputs, CORE_ERR_CORRUPTED);
+	m->nclasses = task == TASK_CLASSIFICATION ? (int) noutputs : 0;
+	if ((uint64_t) m->nparams != nparams)
+		format_corrupt(core_psprintf("The model declares %llu parameters; its layers have %lld.",
+									 (unsigned long long) nparams,
+									 (long long) m->nparams));
+	if (r->build)
+		m->params = core_alloc_raw(nparams * sizeof(float));
+	format_get_floats(r, r->build ? m->params : NULL, nparams, false, "weights");
+	has_norm = format_get_bool(r, "normalisation flag");
+	if (has_norm && !c.normalize)
+		format_corrupt("The model holds input statistics but does not normalise.");
+	if (has_norm)
+	{
+		if (r->build)
+		{
+			m->norm_mean = core_alloc_raw(ninputs * sizeof(float));
+			m->norm_scale = core_alloc_raw(ninputs * sizeof(float));
+		}
+		format_get_floats(r, m->norm_mean, ninputs, false, "input means");
+		format_get_floats(r, m->norm_scale, ninputs, true, "input scales");
+	}
+	enc = format_carve(r, 1, sizeof(DatasetEncoding));
+	format_read_encoding(r, enc, m);
+	if (r->pos != r->len)
+		format_corrupt(core_psprintf("%zu bytes follow the model.", r->len - r->pos));
+	return enc;
+}
+
+static void
+format_check_header(const uint8_t *p, size_t len)
+{
+	uint32_t	magic,
+				version,
+				crc;
+	uint64_t	payload;
+
+	if (p == NULL || len < MODEL_FORMAT_HEADER)
+		format_corrupt(core_psprintf("The data is %zu bytes long, shorter than a model header.", len));
+	magic = p[0] | (p[1] << 8) | (p[2] << 16) | ((uint32_t) p[3] << 24);
+	version = p[4] | (p[5] << 8) | (p[6] << 16) | ((uint32_t) p[7] << 24);
+	payload = 0;
+	for (int i = 0; i < 8; i++)
+		payload |= (uint64_t) p[8 + i] << (8 * i);
+	crc = p[16] | (p[17] << 8) | (p[18] << 16) | ((uint32_t) p[19] << 24);
+	if (magic != MODEL_FORMAT_MAGIC)
+		format_corrupt("The data does not start with the model magic number.");
+	if (version != MODEL_FORMAT_VERSION)
+		format_corrupt(core_psprintf("The model format version is %u; this build reads version %d.",
+									 version, MODEL_FORMAT_VERSION));
+	if (p[20] | p[21] | p[22] | p[23])
+		format_corrupt("The header's reserved bytes are not zero.");
+	if (payload != len - MODEL_FORMAT_HEADER)
+		format_corrupt(core_psprintf("The header declares %llu payload bytes; %zu are present.",
+									 (unsigned long long) payload,
+									 len - MODEL_FORMAT_HEADER));
+	if (model_format_crc32(p + MODEL_FORMAT_HEADER, payload) != crc)
+		format_corrupt("The checksum does not match the contents.");
+}
+
+Model *
+model_deserialize(const void *buf, size_t len, DatasetEncoding **enc)
+{
+	FormatReader r;
+	Model		probe;
+	Model	   *m;
+	char	   *block;
+	DatasetEncoding *decoded;
+
+	format_check_header(buf, len);
+
+	/* pass 1: check everything, allocate nothing */
+	memset(&r, 0, sizeof(r));
+	r.p = buf;
+	r.pos = MODEL_FORMAT_HEADER;
+	r.len = len;
+	memset(&probe, 0, sizeof(probe));
+	(void) format_read_payload(&r, &probe);
+
+	/* pass 2: build */
+	block = core_alloc_raw(r.ptr_bytes + r.char_bytes);
+	r.ptr_next = block;
+	r.char_next = block + r.ptr_bytes;
+	r.pos = MODEL_FORMAT_HEADER;
+	r.build = true;
+	m = core_alloc(sizeof(Model));
+	decoded = format_read_payload(&r, m);
+	if (enc)
+		*enc = decoded;
+	else
+		core_free(block);
+	return m;
+}

@@ -1,0 +1,978 @@
+/*-------------------------------------------------------------------------
+ *
+ * loader.c
+ *	  Query results -> float32 matrices (Dataset + DatasetEncoding).
+ *
+ * The train and validation queries run once per search call, with the
+ * caller's privileges and snapshot, through SPI with a DestReceiver of our
+ * own: each row is encoded as the executor produces it, straight into the
+ * matrix, with no tuple copies.  Numeric arrays are read from the array's
+ * data area directly (a float4[] row is one memcpy), not element by element
+ * through Datums.
+ *
+ * Matrix layout: dense features (numbers, booleans, flattened arrays) come
+ * first, in column order, with offsets fixed by the first row; one-hot
+ * blocks for text and enum columns follow, since their width (the training
+ * vocabulary) is known only at the end.  Only when one-hot columns exist is
+ * the dense part copied into a wider matrix.  A NULL feature is kept as NaN
+ * while reading (NaN in the data itself is an error) and imputed at the end
+ * when options.impute says so; otherwise it is an error naming the column.
+ *
+ * Memory: hptune.max_memory is checked before the matrix is grown, so a
+ * too-large query fails with the size it needed rather than being killed.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "portability/instr_time.h"
+#include "tcop/dest.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
+
+#include "hptune.h"
+#include "loader.h"
+
+#define LOADER_INITIAL_ROWS 1024
+
+typedef struct LoaderColumn
+{
+	int			attno;			/* 0-based in the query's tuple */
+	char	   *name;
+	Oid			typid;
+	FeatureKind kind;
+	int			offset;			/* dense columns: offset in the dense block */
+	int			width;
+	Vocab	   *vocab;			/* one-hot: training vocabulary */
+	int32	   *codes;			/* one-hot: per row, -1 for NULL or unseen */
+	double		sum;			/* for mean imputation */
+	int64		count;
+	bool		has_null;
+} LoaderColumn;
+
+typedef struct LoaderState
+{
+	DestReceiver pub;
+	const char *what;			/* "training", "validation" */
+	const SearchArgs *args;
+	const DatasetEncoding *enc; /* validation: encode as training did */
+	bool		impute;			/* options.impute given */
+	bool		impute_mean;
+	TaskKind	task;
+	bool		task_forced;
+	bool		started;
+	int			ncolumns;
+	LoaderColumn *columns;
+	int			label_attno;
+	char	   *label_name;
+	Oid			label_type;
+	Vocab	   *classes;
+	int			dense_width;
+	int64		nrows;
+	int64		capacity;
+	float	   *x;				/* nrows x dense_width */
+	float	   *y;
+	int32	   *label_codes;	/* classification: per row */
+	size_t		other_bytes;	/* memory already held (training data) */
+} LoaderState;
+
+void
+loader_check_memory(size_t bytes, const char *what)
+{
+	size_t		limit = (size_t) hptune_max_memory_kb * 1024;
+
+	if (bytes > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s needs more memory than hptune.max_memory allows", what),
+				 errdetail("It needs %zu kB; hptune.max_memory is %d kB.",
+						   bytes / 1024 + 1, hptune_max_memory_kb),
+				 errhint("Raise hptune.max_memory, or select fewer rows or columns.")));
+}
+
+/*
+ * Vocabularies: distinct strings, in insertion order, with a hash index.
+ */
+static uint32
+vocab_hash(const char *s)
+{
+	uint32		h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char) *s) * 16777619u;
+	return h;
+}
+
+Vocab *
+vocab_create(void)
+{
+	Vocab	   *v = palloc0(sizeof(Vocab));
+
+	v->nslots = 64;
+	v->slots = palloc(sizeof(int32) * v->nslots);
+	memset(v->slots, -1, sizeof(int32) * v->nslots);
+	v->capacity = 16;
+	v->words = palloc(sizeof(char *) * v->capacity);
+	return v;
+}
+
+int32
+vocab_lookup(const Vocab *v, const char *s)
+{
+	uint32		i = vocab_hash(s) & (v->nslots - 1);
+
+	for (;;)
+	{
+		int32		idx = v->slots[i];
+
+		if (idx < 0)
+			return -1;
+		if (strcmp(v->words[idx], s) == 0)
+			return idx;
+		i = (i + 1) & (v->nslots - 1);
+	}
+}
+
+static void
+vocab_grow(Vocab *v)
+{
+	int32	   *old = v->slots;
+	int			oldn = v->nslots;
+
+	v->nslots *= 2;
+	v->slots = palloc(sizeof(int32) * v->nslots);
+	memset(v->slots, -1, sizeof(int32) * v->nslots);
+	for (int i = 0; i < oldn; i++)
+		if (old[i] >= 0)
+		{
+			uint32		j = vocab_hash(v->words[old[i]]) & (v->nslots - 1);
+
+			while (v->slots[j] >= 0)
+				j = (j + 1) & (v->nslots - 1);
+			v->slots[j] = old[i];
+		}
+	pfree(old);
+}
+
+int32
+vocab_add(Vocab *v, const char *s)
+{
+	int32		idx = vocab_lookup(v, s);
+	uint32		i;
+
+	if (idx >= 0)
+		return idx;
+	if (v->n * 2 >= v->nslots)
+		vocab_grow(v);
+	if (v->n == v->capacity)
+	{
+		v->capacity *= 2;
+		v->words = repalloc(v->words, sizeof(char *) * v->capacity);
+	}
+	v->words[v->n] = pstrdup(s);
+	i = vocab_hash(s) & (v->nslots - 1);
+	while (v->slots[i] >= 0)
+		i = (i + 1) & (v->nslots - 1);
+	v->slots[i] = v->n;
+	return v->n++;
+}
+
+Vocab *
+vocab_from_words(const char **words, int n)
+{
+	Vocab	   *v = vocab_create();
+
+	for (int i = 0; i < n; i++)
+		vocab_add(v, words[i]);
+	return v;
+}
+
+/*
+ * Types
+ */
+static bool
+loader_is_numeric_type(Oid t)
+{
+	return t == INT2OID || t == INT4OID || t == INT8OID || t == FLOAT4OID ||
+		t == FLOAT8OID || t == NUMERICOID || t == OIDOID;
+}
+
+static bool
+loader_is_text_type(Oid t)
+{
+	return t == TEXTOID || t == VARCHAROID || t == BPCHAROID || t == NAMEOID ||
+		type_is_enum(t);
+}
+
+float
+loader_datum_to_float(Oid typid, Datum d)
+{
+	switch (typid)
+	{
+		case INT2OID:
+			return (float) DatumGetInt16(d);
+		case INT4OID:
+			return (float) DatumGetInt32(d);
+		case INT8OID:
+			return (float) DatumGetInt64(d);
+		case OIDOID:
+			return (float) DatumGetObjectId(d);
+		case FLOAT4OID:
+			return DatumGetFloat4(d);
+		case FLOAT8OID:
+			return (float) DatumGetFloat8(d);
+		case NUMERICOID:
+			return (float) DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
+		case BOOLOID:
+			return DatumGetBool(d) ? 1.0f : 0.0f;
+	}
+	elog(ERROR, "unexpected type %u", typid);
+	return 0;
+}
+
+FeatureKind
+loader_feature_kind(Oid typid, const char *colname)
+{
+	Oid			elem = get_element_type(typid);
+
+	if (typid == BOOLOID)
+		return FEATURE_BOOLEAN;
+	if (loader_is_numeric_type(typid))
+		return FEATURE_NUMERIC;
+	if (OidIsValid(elem) && (loader_is_numeric_type(elem) || elem == BOOLOID))
+		return FEATURE_ARRAY;
+	if (loader_is_text_type(typid))
+		return FEATURE_ONEHOT;
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("column \"%s\" has a type hptune cannot use as a feature", colname),
+			 errdetail("Its type is %s.", format_type_be(typid)),
+			 errhint("Use numbers, booleans, numeric arrays, text or enums; cast or drop the column.")));
+	return FEATURE_NUMERIC;
+}
+
+/*
+ * Encode a number, boolean or numeric array into dst[0..width-1].  Returns
+ * false for a NULL (dst then holds NaN).  rowdesc names the row in errors.
+ */
+bool
+loader_encode_dense(const FeatureSpec *f, Oid typid, Datum d, bool isnull,
+					float *dst, const char *rowdesc)
+{
+	if (isnull)
+	{
+		for (int i = 0; i < f->width; i++)
+			dst[i] = get_float4_nan();
+		return false;
+	}
+	if (f->kind != FEATURE_ARRAY)
+		dst[0] = loader_datum_to_float(typid, d);
+	else
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(d);
+		int			n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+		Oid			elem = ARR_ELEMTYPE(arr);
+
+		if (n != f->width)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("arrays in column \"%s\" have different lengths", f->name),
+					 errdetail("%s has %d elements where %d were expected.", rowdesc, n, f->width),
+					 errhint("Make every array the same length, for example with a WHERE clause on array_length().")));
+		if (ARR_HASNULL(arr))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("array in column \"%s\" contains null", f->name),
+					 errdetail("%s has a null element.", rowdesc),
+					 errhint("Replace null elements, e.g. with array_replace(col, NULL, 0).")));
+		if (elem == FLOAT4OID)
+			memcpy(dst, ARR_DATA_PTR(arr), sizeof(float) * n);
+		else if (elem == FLOAT8OID)
+		{
+			const double *src = (const double *) ARR_DATA_PTR(arr);
+
+			for (int i = 0; i < n; i++)
+				dst[i] = (float) src[i];
+		}
+		else if (elem == INT4OID)
+		{
+			const int32 *src = (const int32 *) ARR_DATA_PTR(arr);
+
+			for (int i = 0; i < n; i++)
+				dst[i] = (float) src[i];
+		}
+		else if (elem == INT2OID)
+		{
+			const int16 *src = (const int16 *) ARR_DATA_PTR(arr);
+
+			for (int i = 0; i < n; i++)
+				dst[i] = (float) src[i];
+		}
+		else
+		{
+			Datum	   *elems;
+			bool	   *nulls;
+			int			count;
+			int16		typlen;
+			bool		typbyval;
+			char		typalign;
+
+			get_typlenbyvalalign(elem, &typlen, &typbyval, &typalign);
+			deconstruct_array(arr, elem, typlen, typbyval, typalign, &elems, &nulls, &count);
+			for (int i = 0; i < count; i++)
+				dst[i] = loader_datum_to_float(elem, elems[i]);
+		}
+		if ((Pointer) arr != DatumGetPointer(d))
+			pfree(arr);
+	}
+	for (int i = 0; i < f->width; i++)
+		if (isnan(dst[i]) || isinf(dst[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("column \"%s\" contains NaN or infinity", f->name),
+					 errdetail("%s has %s.", rowdesc, isnan(dst[i]) ? "NaN" : "an infinite value"),
+					 errhint("Filter such rows out, or replace the values in the query.")));
+	return true;
+}
+
+/* the text form of a datum: labels and one-hot values */
+char *
+loader_datum_text(Oid typid, Datum d)
+{
+	Oid			out;
+	bool		varlena;
+
+	getTypeOutputInfo(typid, &out, &varlena);
+	return OidOutputFunctionCall(out, d);
+}
+
+/*
+ * The DestReceiver: set-up from the query's tuple descriptor.
+ */
+static int
+loader_find_column(TupleDesc desc, const char *name, const char *what, const char *role)
+{
+	for (int i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped &&
+			strcmp(NameStr(TupleDescAttr(desc, i)->attname), name) == 0)
+			return i;
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("%s column \"%s\" is not in the %s query", role, name, what),
+			 errdetail("The query returns %d columns.", desc->natts),
+			 errhint("Name a column the query returns, or alias one with AS.")));
+	return -1;
+}
+
+static void
+loader_setup_columns(LoaderState *st, TupleDesc desc)
+{
+	const SearchArgs *a = st->args;
+	const DatasetEncoding *enc = st->enc;
+
+	if (desc->natts < 2 && enc == NULL && a->nfeatures == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the %s query needs at least two columns", st->what),
+				 errdetail("It returns %d.", desc->natts),
+				 errhint("Return the features, then the label as the last column.")));
+	if (enc)
+		st->label_attno = loader_find_column(desc, enc->label_name, st->what, "label");
+	else
+		st->label_attno = a->label ? loader_find_column(desc, a->label, st->what, "label") :
+			desc->natts - 1;
+	st->label_name = pstrdup(NameStr(TupleDescAttr(desc, st->label_attno)->attname));
+	st->label_type = TupleDescAttr(desc, st->label_attno)->atttypid;
+
+	st->ncolumns = enc ? enc->nfeatures : (a->nfeatures ? a->nfeatures : desc->natts - 1);
+	st->columns = palloc0(sizeof(LoaderColumn) * Max(st->ncolumns, 1));
+	for (int i = 0, n = 0; n < st->ncolumns; i++)
+	{
+		LoaderColumn *c = &st->columns[n];
+
+		if (enc)
+			c->attno = loader_find_column(desc, enc->features[n].name, st->what, "feature");
+		else if (a->nfeatures)
+			c->attno = loader_find_column(desc, a->features[n], st->what, "feature");
+		else if (i == st->label_attno)
+			continue;
+		else
+			c->attno = i;
+		c->name = pstrdup(NameStr(TupleDescAttr(desc, c->attno)->attname));
+		c->typid = TupleDescAttr(desc, c->attno)->atttypid;
+		c->kind = loader_feature_kind(c->typid, c->name);
+		if (enc && c->kind != enc->features[n].kind)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of the %s query does not match the training data",
+							c->name, st->what),
+					 errdetail("Its type is %s.", format_type_be(c->typid)),
+					 errhint("Return the same columns, of the same types, as the training query.")));
+		c->width = enc ? enc->features[n].width :
+			(c->kind == FEATURE_ARRAY ? -1 : (c->kind == FEATURE_ONEHOT ? 0 : 1));
+		if (c->kind == FEATURE_ONEHOT)
+			c->vocab = enc ? vocab_from_words(enc->features[n].vocab, enc->features[n].nvocab) :
+				vocab_create();
+		n++;
+	}
+	if (enc == NULL && !st->task_forced)
+		st->task = (st->label_type == FLOAT4OID || st->label_type == FLOAT8OID ||
+					st->label_type == NUMERICOID) ? TASK_REGRESSION : TASK_CLASSIFICATION;
+	if (st->task == TASK_CLASSIFICATION && st->classes == NULL)
+		st->classes = vocab_create();
+}
+
+/* training: array widths and dense offsets come from the first row */
+static void
+loader_layout(LoaderState *st, TupleTableSlot *slot)
+{
+	int			offset = 0;
+
+	for (int i = 0; i < st->ncolumns; i++)
+	{
+		LoaderColumn *c = &st->columns[i];
+
+		if (c->kind == FEATURE_ONEHOT)
+			continue;
+		if (st->enc == NULL && c->kind == FEATURE_ARRAY)
+		{
+			ArrayType  *arr;
+
+			if (slot->tts_isnull[c->attno])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("column \"%s\" is null in the first row of the %s query",
+								c->name, st->what),
+						 errdetail("The length of its arrays is taken from the first row."),
+						 errhint("Order the query so that the first row has a value, or filter nulls.")));
+			arr = DatumGetArrayTypeP(slot->tts_values[c->attno]);
+			c->width = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+			if (c->width == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("arrays in column \"%s\" are empty", c->name),
+						 errhint("Return non-empty arrays.")));
+		}
+		c->offset = st->enc ? st->enc->features[i].offset : offset;
+		offset += c->width;
+	}
+	st->dense_width = st->enc ? st->enc->ncols : offset;
+	if (st->dense_width == 0 && st->enc == NULL)
+		st->dense_width = 0;
+}
+
+static void
+loader_grow(LoaderState *st)
+{
+	int64		newcap = st->capacity ? st->capacity * 2 : LOADER_INITIAL_ROWS;
+	size_t		bytes = dataset_bytes(newcap, st->dense_width);
+
+	loader_check_memory(bytes + st->other_bytes, psprintf("the %s data", st->what));
+	st->x = st->x ? repalloc_huge(st->x, sizeof(float) * newcap * Max(st->dense_width, 1)) :
+		palloc_extended(sizeof(float) * newcap * Max(st->dense_width, 1), MCXT_ALLOC_HUGE);
+	st->y = st->y ? repalloc_huge(st->y, sizeof(float) * newcap) :
+		palloc_extended(sizeof(float) * newcap, MCXT_ALLOC_HUGE);
+	for (int i = 0; i < st->ncolumns; i++)
+		if (st->columns[i].kind == FEATURE_ONEHOT && st->enc == NULL)
+			st->columns[i].codes = st->columns[i].codes ?
+				repalloc_huge(st->columns[i].codes, sizeof(int32) * newcap) :
+				palloc_extended(sizeof(int32) * newcap, MCXT_ALLOC_HUGE);
+	st->capacity = newcap;
+}
+
+static void
+loader_null_error(LoaderState *st, const char *col, const char *rowdesc)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("column \"%s\" contains null", col),
+			 errdetail("%s has a null in \"%s\".", rowdesc, col),
+			 errhint("Pass options => '{\"impute\": \"mean\"}' (or \"zero\") to fill nulls, or filter them out in the query.")));
+}
+
+static void
+loader_label(LoaderState *st, TupleTableSlot *slot, const char *rowdesc)
+{
+	Datum		d = slot->tts_values[st->label_attno];
+	float	   *y = &st->y[st->nrows];
+
+	if (slot->tts_isnull[st->label_attno])
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("label column \"%s\" contains null", st->label_name),
+				 errdetail("%s has a null label.", rowdesc),
+				 errhint("Filter rows without a label out of the query.")));
+	if (st->task == TASK_REGRESSION)
+	{
+		if (!loader_is_numeric_type(st->label_type) && st->label_type != BOOLOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("regression needs a numeric label"),
+					 errdetail("Label column \"%s\" has type %s.", st->label_name,
+							   format_type_be(st->label_type)),
+					 errhint("Use a numeric label, or options => '{\"task\": \"classification\"}'.")));
+		*y = loader_datum_to_float(st->label_type, d);
+		if (isnan(*y) || isinf(*y))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("label column \"%s\" contains NaN or infinity", st->label_name),
+					 errdetail("%s has label %g.", rowdesc, *y),
+					 errhint("Filter such rows out of the query.")));
+	}
+	else
+	{
+		char	   *text = loader_datum_text(st->label_type, d);
+		int32		code = st->enc ? vocab_lookup(st->classes, text) : vocab_add(st->classes, text);
+
+		if (code < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("label \"%s\" of the %s query does not occur in the training data",
+							text, st->what),
+					 errdetail("%s has label \"%s\".", rowdesc, text),
+					 errhint("Every class must appear in the training rows.")));
+		*y = (float) code;
+		pfree(text);
+	}
+}
+
+static bool
+loader_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	LoaderState *st = (LoaderState *) self;
+	char		rowdesc[64];
+	int			width = Max(st->dense_width, 1);
+
+	CHECK_FOR_INTERRUPTS();
+	slot_getallattrs(slot);
+	if (st->nrows == 0 && st->capacity == 0)
+		loader_layout(st, slot);
+	width = Max(st->dense_width, 1);
+	if (st->nrows == st->capacity)
+		loader_grow(st);
+	snprintf(rowdesc, sizeof(rowdesc), "Row " INT64_FORMAT " of the %s query",
+			 st->nrows + 1, st->what);
+
+	for (int i = 0; i < st->ncolumns; i++)
+	{
+		LoaderColumn *c = &st->columns[i];
+		const FeatureSpec *spec = st->enc ? &st->enc->features[i] : NULL;
+		bool		isnull = slot->tts_isnull[c->attno];
+
+		if (c->kind == FEATURE_ONEHOT)
+		{
+			int32		code = -1;
+
+			if (isnull && !st->impute && !(spec && spec->has_impute))
+				loader_null_error(st, c->name, rowdesc);
+			if (!isnull)
+			{
+				char	   *text = loader_datum_text(c->typid, slot->tts_values[c->attno]);
+
+				code = st->enc ? vocab_lookup(c->vocab, text) : vocab_add(c->vocab, text);
+				pfree(text);
+			}
+			if (st->enc)
+			{
+				float	   *row = st->x + st->nrows * width + spec->offset;
+
+				memset(row, 0, sizeof(float) * spec->width);
+				if (code >= 0)
+					row[code] = 1.0f;
+			}
+			else
+				c->codes[st->nrows] = code;
+		}
+		else
+		{
+			FeatureSpec f = {.name = c->name,.kind = c->kind,.width = c->width};
+			float	   *dst = st->x + st->nrows * width + c->offset;
+
+			if (!loader_encode_dense(&f, c->typid, slot->tts_values[c->attno], isnull, dst, rowdesc))
+			{
+				if (spec && spec->has_impute)
+					for (int k = 0; k < c->width; k++)
+						dst[k] = spec->impute_value;
+				else if (!st->impute)
+					loader_null_error(st, c->name, rowdesc);
+				c->has_null = true;
+			}
+			else if (st->impute && st->enc == NULL)
+				for (int k = 0; k < c->width; k++)
+				{
+					c->sum += dst[k];
+					c->count++;
+				}
+		}
+	}
+	loader_label(st, slot, rowdesc);
+	st->nrows++;
+	return true;
+}
+
+static void
+loader_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+	LoaderState *st = (LoaderState *) self;
+
+	loader_setup_columns(st, typeinfo);
+	st->started = true;
+}
+
+static void
+loader_noop(DestReceiver *self)
+{
+}
+
+static void
+loader_run(LoaderState *st, const char *query)
+{
+	SPIExecuteOptions opts;
+	int			rc;
+
+	st->pub.receiveSlot = loader_receive;
+	st->pub.rStartup = loader_startup;
+	st->pub.rShutdown = loader_noop;
+	st->pub.rDestroy = loader_noop;
+	st->pub.mydest = DestNone;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.read_only = false;
+	opts.allow_nonatomic = false;
+	opts.dest = &st->pub;
+	SPI_connect();
+	rc = SPI_execute_extended(query, &opts);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_extended failed: %s", SPI_result_code_string(rc));
+	SPI_finish();
+	if (!st->started)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the %s query returns no rows", st->what),
+				 errdetail("It is not a query that returns a result set: %s", query),
+				 errhint("Pass a SELECT whose last column is the label.")));
+}
+
+/*
+ * Finishing the training data: sorted vocabularies, imputation, one-hot
+ * blocks, and the encoding that travels with every model.
+ */
+static int
+loader_cmp_numeric(const void *a, const void *b)
+{
+	double		x = strtod(*(char *const *) a, NULL);
+	double		y = strtod(*(char *const *) b, NULL);
+
+	return (x > y) - (x < y);
+}
+
+static int
+loader_cmp_text(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* sort a vocabulary; returns old code -> new code */
+static int32 *
+loader_sort_vocab(Vocab *v, bool numeric, const char ***sorted)
+{
+	const char **words = palloc(sizeof(char *) * Max(v->n, 1));
+	int32	   *remap = palloc(sizeof(int32) * Max(v->n, 1));
+
+	memcpy(words, v->words, sizeof(char *) * v->n);
+	qsort(words, v->n, sizeof(char *), numeric ? loader_cmp_numeric : loader_cmp_text);
+	for (int i = 0; i < v->n; i++)
+		remap[vocab_lookup(v, words[i])] = i;
+	*sorted = words;
+	return remap;
+}
+
+static DatasetEncoding *
+loader_finish_training(LoaderState *st, Dataset *out)
+{
+	DatasetEncoding *enc = palloc0(sizeof(DatasetEncoding));
+	int			ncols = st->dense_width;
+	int			onehot_offset = st->dense_width;
+	bool		has_onehot = false;
+
+	enc->nfeatures = st->ncolumns;
+	enc->features = palloc0(sizeof(FeatureSpec) * Max(st->ncolumns, 1));
+	for (int i = 0; i < st->ncolumns; i++)
+	{
+		LoaderColumn *c = &st->columns[i];
+		FeatureSpec *f = &enc->features[i];
+
+		f->name = c->name;
+		f->kind = c->kind;
+		f->width = c->width;
+		f->offset = c->offset;
+		if (c->kind == FEATURE_ONEHOT)
+		{
+			int32	   *remap = loader_sort_vocab(c->vocab, false, &f->vocab);
+
+			f->nvocab = c->vocab->n;
+			f->width = c->vocab->n;
+			f->offset = onehot_offset;
+			onehot_offset += f->width;
+			ncols += f->width;
+			for (int64 r = 0; r < st->nrows; r++)
+				if (c->codes[r] >= 0)
+					c->codes[r] = remap[c->codes[r]];
+			has_onehot = true;
+		}
+		if (st->impute)
+		{
+			f->has_impute = true;
+			f->impute_value = (st->impute_mean && c->count > 0) ? (float) (c->sum / c->count) : 0.0f;
+		}
+	}
+	if (ncols == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the training data has no feature values"),
+				 errdetail("Every feature column is empty."),
+				 errhint("Select at least one feature column with values.")));
+
+	/* fill nulls of dense columns */
+	for (int i = 0; i < st->ncolumns; i++)
+	{
+		LoaderColumn *c = &st->columns[i];
+
+		if (!c->has_null || c->kind == FEATURE_ONEHOT)
+			continue;
+		for (int64 r = 0; r < st->nrows; r++)
+		{
+			float	   *p = st->x + r * st->dense_width + c->offset;
+
+			for (int k = 0; k < c->width; k++)
+				if (isnan(p[k]))
+					p[k] = enc->features[i].impute_value;
+		}
+	}
+
+	out->nrows = st->nrows;
+	out->ncols = ncols;
+	out->y = st->y;
+	if (!has_onehot)
+		out->x = st->x;
+	else
+	{
+		loader_check_memory(dataset_bytes(st->nrows, ncols) + dataset_bytes(st->nrows, st->dense_width),
+							"the training data");
+		out->x = palloc_extended(sizeof(float) * st->nrows * ncols, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		for (int64 r = 0; r < st->nrows; r++)
+		{
+			float	   *row = out->x + r * ncols;
+
+			memcpy(row, st->x + r * st->dense_width, sizeof(float) * st->dense_width);
+			for (int i = 0; i < st->ncolumns; i++)
+				if (st->columns[i].kind == FEATURE_ONEHOT && st->columns[i].codes[r] >= 0)
+					row[enc->features[i].offset + st->columns[i].codes[r]] = 1.0f;
+		}
+		pfree(st->x);
+	}
+	enc->ncols = ncols;
+	enc->task = st->task;
+	enc->label_name = st->label_name;
+	enc->label_type = format_type_be(st->label_type);
+	if (st->task == TASK_CLASSIFICATION)
+	{
+		bool		numeric = st->label_type == INT2OID || st->label_type == INT4OID ||
+			st->label_type == INT8OID || st->label_type == NUMERICOID ||
+			st->label_type == FLOAT4OID || st->label_type == FLOAT8OID;
+		int32	   *remap = loader_sort_vocab(st->classes, numeric, &enc->classes);
+
+		enc->nclasses = st->classes->n;
+		for (int64 r = 0; r < st->nrows; r++)
+			out->y[r] = (float) remap[(int32) out->y[r]];
+		if (enc->nclasses < 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("classification needs at least two classes"),
+					 errdetail("Every training row has label \"%s\".", enc->classes[0]),
+					 errhint("Check the label column, or pass options => '{\"task\": \"regression\"}'.")));
+	}
+	return enc;
+}
+
+static void
+loader_options(LoaderState *st, Jsonb *options)
+{
+	JsonbValue	v;
+
+	if (getKeyJsonValueFromContainer(&options->root, "impute", 6, &v))
+	{
+		char	   *s = v.type == jbvString ? pnstrdup(v.val.string.val, v.val.string.len) : "";
+
+		if (strcmp(s, "mean") != 0 && strcmp(s, "zero") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid impute option"),
+					 errdetail("options.impute is %s.", JsonbToCString(NULL, &options->root, 0)),
+					 errhint("Use \"mean\" or \"zero\".")));
+		st->impute = true;
+		st->impute_mean = strcmp(s, "mean") == 0;
+	}
+	if (getKeyJsonValueFromContainer(&options->root, "task", 4, &v))
+	{
+		char	   *s = v.type == jbvString ? pnstrdup(v.val.string.val, v.val.string.len) : "";
+
+		if (strcmp(s, "classification") == 0)
+			st->task = TASK_CLASSIFICATION;
+		else if (strcmp(s, "regression") == 0)
+			st->task = TASK_REGRESSION;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid task option"),
+					 errdetail("options is %s.", JsonbToCString(NULL, &options->root, 0)),
+					 errhint("Use \"classification\" or \"regression\".")));
+		st->task_forced = true;
+	}
+}
+
+/* options.metrics: built-in names, or aggregates of (float8, float8) */
+static void
+loader_custom_metrics(TrainData *data, Jsonb *options)
+{
+	JsonbValue	v;
+	int			nbuiltin;
+	const char **builtin = model_metric_names(data->enc->task, data->enc->nclasses, true, &nbuiltin);
+	Jsonb	   *arr;
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+
+	if (!getKeyJsonValueFromContainer(&options->root, "metrics", 7, &v))
+		return;
+	if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options.metrics must be an array of names"),
+				 errhint("Pass for example '{\"metrics\": [\"mae\", \"my_aggregate\"]}'.")));
+	arr = JsonbValueToJsonb(&v);
+	data->custom_aggs = palloc(sizeof(Oid) * (JB_ROOT_COUNT(arr) + 1));
+	data->custom_names = palloc(sizeof(char *) * (JB_ROOT_COUNT(arr) + 1));
+	it = JsonbIteratorInit(&arr->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *name;
+		bool		known = false;
+		Oid			agg;
+
+		if (tok != WJB_ELEM)
+			continue;
+		if (v.type != jbvString)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("options.metrics must be an array of names"),
+					 errhint("Pass metric or aggregate names as strings.")));
+		name = pnstrdup(v.val.string.val, v.val.string.len);
+		for (int i = 0; i < nbuiltin; i++)
+			if (strcmp(builtin[i], name) == 0 || strcmp(builtin[i] + 4, name) == 0)
+				known = true;
+		if (known)
+			continue;
+		agg = DatumGetObjectId(DirectFunctionCall1(to_regprocedure,
+												   CStringGetTextDatum(psprintf("%s(float8, float8)", name))));
+		if (!OidIsValid(agg) || get_func_prokind(agg) != PROKIND_AGGREGATE)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("metric \"%s\" is neither built in nor an aggregate of (float8, float8)", name),
+					 errdetail("options.metrics names \"%s\".", name),
+					 errhint("Create an aggregate %s(y_true float8, y_pred float8), or use a built-in metric.", name)));
+		data->custom_aggs[data->ncustom] = agg;
+		data->custom_names[data->ncustom++] = psprintf("val_%s", name);
+	}
+}
+
+static double
+loader_seconds(instr_time start)
+{
+	instr_time	now;
+
+	INSTR_TIME_SET_CURRENT(now);
+	INSTR_TIME_SUBTRACT(now, start);
+	return INSTR_TIME_GET_DOUBLE(now);
+}
+
+/*
+ * Read a query with an existing encoding (validation data, evaluate()):
+ * the same columns by name, the training vocabularies and imputation.
+ */
+Dataset
+loader_load_encoded(const char *query, const char *what, const DatasetEncoding *enc,
+					Jsonb *options, size_t other_bytes)
+{
+	LoaderState st;
+	Dataset		d;
+
+	memset(&st, 0, sizeof(st));
+	st.what = what;
+	st.enc = enc;
+	if (options)
+		loader_options(&st, options);
+	st.task = enc->task;
+	st.other_bytes = other_bytes;
+	if (enc->task == TASK_CLASSIFICATION)
+		st.classes = vocab_from_words(enc->classes, enc->nclasses);
+	loader_run(&st, query);
+	d.nrows = st.nrows;
+	d.ncols = enc->ncols;
+	d.x = st.x;
+	d.y = st.y;
+	return d;
+}
+
+TrainData *
+loader_load(const SearchArgs *args)
+{
+	TrainData  *data = palloc0(sizeof(TrainData));
+	LoaderState st;
+	instr_time	start;
+
+	INSTR_TIME_SET_CURRENT(start);
+	memset(&st, 0, sizeof(st));
+	st.what = "training";
+	st.args = args;
+	loader_options(&st, args->options);
+	loader_run(&st, args->train);
+	if (st.nrows == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA),
+				 errmsg("the training query returned no rows"),
+				 errdetail("Query: %s", args->train),
+				 errhint("Check the query's WHERE clause.")));
+	data->enc = loader_finish_training(&st, &data->train);
+
+	if (args->validation)
+		data->validation = loader_load_encoded(args->validation, "validation", data->enc,
+											   args->options,
+											   dataset_bytes(data->train.nrows, data->train.ncols));
+	else if (args->has_validation_split)
+	{
+		int64		split_at = (int64) (data->train.nrows * (1.0 - args->validation_split));
+
+		if (split_at < 1 || split_at >= data->train.nrows)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("validation_split leaves no rows on one side"),
+					 errdetail("The training query returned " INT64_FORMAT " rows and validation_split is %g.",
+							   data->train.nrows, args->validation_split),
+					 errhint("Use more rows or another fraction.")));
+		data->validation = dataset_slice(&data->train, split_at, data->train.nrows);
+		data->train = dataset_slice(&data->train, 0, split_at);
+	}
+	loader_custom_metrics(data, args->options);
+	data->load_seconds = loader_seconds(start);
+	return data;
+}

@@ -1,0 +1,37 @@
+/*-------------------------------------------------------------------------
+ *
+ * loader.h
+ *	  Encoding of SQL values into model inputs, shared by the loader (whole
+ *	  queries) and predict (one row at a time).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HPTUNE_LOADER_H
+#define HPTUNE_LOADER_H
+
+#include "postgres.h"
+
+#include "core/dataset.h"
+
+/* distinct strings in insertion order, with a hash index */
+typedef struct Vocab
+{
+	int			n;
+	int			capacity;
+	char	  **words;
+	int			nslots;			/* power of two */
+	int32	   *slots;			/* index into words, or -1 */
+} Vocab;
+
+extern Vocab *vocab_create(void);
+extern Vocab *vocab_from_words(const char **words, int n);
+extern int32 vocab_add(Vocab *v, const char *s);
+extern int32 vocab_lookup(const Vocab *v, const char *s);
+
+extern FeatureKind loader_feature_kind(Oid typid, const char *colname);
+extern float loader_datum_to_float(Oid typid, Datum d);
+extern bool loader_encode_dense(const FeatureSpec *f, Oid typid, Datum d,
+								bool isnull, float *dst, const char *rowdesc);
+extern char *loader_datum_text(Oid typid, Datum d);
+
+#endif							/* HPTUNE_LOADER_H */

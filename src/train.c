@@ -1,0 +1,300 @@
+/*-------------------------------------------------------------------------
+ *
+ * train.c
+ *	  One trial of a built-in hypermodel: its executions, epochs, metrics
+ *	  and best-epoch checkpoints.
+ *
+ * A trial trains executions_per_trial models with the same hyperparameters
+ * and different seeds.  After every epoch each execution's metrics go to
+ * hptune.trial_metrics and, when the objective improved, its weights are
+ * copied aside (KerasTuner's SaveBestEpoch); at the end of the execution
+ * those best weights are written to hptune.models.  The trial's score is
+ * the mean over executions of each execution's best objective value, and
+ * its metrics the mean of the metrics at those best epochs.
+ *
+ * Everything an execution allocates (network, optimizer state, buffers)
+ * lives in a memory context deleted when the execution ends.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include <cblas.h>
+
+#include "hptune.h"
+
+HyperModelKind
+train_hypermodel_kind(const char *name)
+{
+	HyperModelKind kind;
+
+	if (name == NULL || !hypermodel_from_name(name, &kind))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown hypermodel \"%s\"", name ? name : ""),
+				 errdetail("hypermodel is \"%s\".", name ? name : ""),
+				 errhint("Use one of: %s.", hypermodel_names())));
+	return kind;
+}
+
+void
+train_set_blas_threads(void)
+{
+	openblas_set_num_threads(hptune_blas_threads);
+}
+
+/* the objective must be among the metrics training will report */
+void
+train_check_objective(const TrainData *data, const char *objective)
+{
+	bool		has_val = data->validation.nrows > 0;
+	int			n;
+	const char **names = model_metric_names(data->enc->task, data->enc->nclasses, has_val, &n);
+	StringInfoData list;
+
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], objective) == 0)
+			return;
+	for (int i = 0; i < data->ncustom; i++)
+		if (has_val && strcmp(data->custom_names[i], objective) == 0)
+			return;
+	initStringInfo(&list);
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&list, "%s%s", i ? ", " : "", names[i]);
+	for (int i = 0; has_val && i < data->ncustom; i++)
+		appendStringInfo(&list, ", %s", data->custom_names[i]);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("objective \"%s\" cannot be computed for this data", objective),
+			 errdetail("This %s%s reports: %s.",
+					   data->enc->task == TASK_CLASSIFICATION ? "classification" : "regression",
+					   has_val ? "" : " without validation data", list.data),
+			 errhint(strncmp(objective, "val_", 4) == 0 && !has_val ?
+					 "Pass validation => a query, or validation_split => 0.2." :
+					 "Create the study with one of the metrics listed.")));
+}
+
+/* a custom metric: SELECT agg(y_true, y_pred) over the validation rows */
+static double
+train_custom_metric(Oid agg, const Dataset *val, const float *pred, int noutputs,
+					TaskKind task)
+{
+	Datum	   *yt = palloc(sizeof(Datum) * val->nrows);
+	Datum	   *yp = palloc(sizeof(Datum) * val->nrows);
+	Oid			types[2] = {FLOAT8ARRAYOID, FLOAT8ARRAYOID};
+	Datum		values[2];
+	char	   *sql;
+	bool		isnull;
+	double		result;
+
+	for (int64 r = 0; r < val->nrows; r++)
+	{
+		double		p = pred[r * noutputs];
+
+		if (task == TASK_CLASSIFICATION)
+		{
+			int			best = 0;
+
+			for (int k = 1; k < noutputs; k++)
+				if (pred[r * noutputs + k] > pred[r * noutputs + best])
+					best = k;
+			p = best;
+		}
+		yt[r] = Float8GetDatum(val->y[r]);
+		yp[r] = Float8GetDatum(p);
+	}
+	values[0] = PointerGetDatum(construct_array(yt, val->nrows, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[1] = PointerGetDatum(construct_array(yp, val->nrows, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	sql = psprintf("SELECT %s(t, p)::float8 FROM pg_catalog.unnest($1, $2) AS u(t, p)",
+				   quote_qualified_identifier(get_namespace_name(get_func_namespace(agg)),
+											  get_func_name(agg)));
+	SPI_connect();
+	if (SPI_execute_with_args(sql, 2, types, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not evaluate metric aggregate");
+	result = DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return isnull ? get_float8_nan() : result;
+}
+
+static int
+train_find_metric(const MetricValue *m, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(m[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static Jsonb *
+train_metrics_jsonb(const MetricValue *m, int n)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (int i = 0; i < n; i++)
+	{
+		if (i)
+			appendStringInfoString(&buf, ", ");
+		escape_json(&buf, m[i].name);
+		appendStringInfoString(&buf, ": ");
+		hp_value_append_json(&buf, (HpValue) {.type = HPV_FLOAT,.f = m[i].value});
+	}
+	appendStringInfoChar(&buf, '}');
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
+
+typedef struct ExecutionOutcome
+{
+	int			best_step;
+	double		best;
+	int			nmetrics;
+	MetricValue *metrics;		/* at best_step */
+	double	   *epoch_seconds;
+	int64		model_id;
+} ExecutionOutcome;
+
+/* train one model; its metrics and checkpoint go to the catalog */
+static void
+train_execution(const Study *study, const char *hypermodel, int trial_id, int execution,
+				const HpSpace *space, const HpAssignment *values, const TrainData *data,
+				const SearchArgs *args, const char *objective, bool maximize,
+				uint64 seed, ExecutionOutcome *out)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext cxt = AllocSetContextCreate(caller, "hptune execution", ALLOCSET_DEFAULT_SIZES);
+	ModelConfig cfg;
+	Model	   *model;
+	Trainer    *trainer;
+	const Dataset *val = data->validation.nrows > 0 ? &data->validation : NULL;
+	size_t		nparams;
+	float	   *params;
+	float	   *best_params;
+	float	   *pred = NULL;
+	Jsonb	   *hps;
+
+	MemoryContextSwitchTo(cxt);
+	model_config_init(&cfg, train_hypermodel_kind(hypermodel), args->batch_size);
+	for (int i = 0; i < space->n; i++)
+		model_config_set(&cfg, space->hps[i].name, values->values[i]);
+	cfg.seed = seed ^ ((uint64) trial_id * UINT64CONST(0xBF58476D1CE4E5B9)) ^
+		((uint64) (execution + 1) * UINT64CONST(0x94D049BB133111EB));
+	model = model_create(&cfg, data->enc);
+	train_set_blas_threads();
+	trainer = trainer_create(model, &data->train, val);
+	params = model_params(model, &nparams);
+	best_params = palloc_extended(sizeof(float) * nparams, MCXT_ALLOC_HUGE);
+	if (val && data->ncustom > 0)
+		pred = palloc_extended(sizeof(float) * val->nrows * model_num_outputs(model), MCXT_ALLOC_HUGE);
+
+	out->best_step = -1;
+	out->epoch_seconds = MemoryContextAlloc(caller, sizeof(double) * args->epochs);
+	for (int epoch = 0; epoch < args->epochs; epoch++)
+	{
+		EpochResult r;
+		MetricValue *m;
+		int			n;
+		int			k;
+
+		CHECK_FOR_INTERRUPTS();
+		trainer_run_epoch(trainer, &r);
+		if (r.diverged)
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOATING_POINT_EXCEPTION),
+					 errmsg("training diverged: the loss became NaN or infinite"),
+					 errdetail("Epoch %d of execution %d of trial %d.", epoch + 1, execution, trial_id),
+					 errhint("Lower the learning rate, or narrow its range.")));
+		out->epoch_seconds[epoch] = r.seconds;
+		n = r.nmetrics;
+		m = palloc(sizeof(MetricValue) * (n + data->ncustom));
+		memcpy(m, r.metrics, sizeof(MetricValue) * n);
+		if (pred)
+		{
+			model_predict(model, val->x, val->nrows, pred);
+			for (int c = 0; c < data->ncustom; c++)
+			{
+				m[n].name = data->custom_names[c];
+				m[n++].value = train_custom_metric(data->custom_aggs[c], val, pred,
+												   model_num_outputs(model), data->enc->task);
+			}
+		}
+		if (study && trial_id >= 0)
+			catalog_insert_metrics(study->study_id, trial_id, execution, epoch, m, n);
+		k = train_find_metric(m, n, objective);
+		if (k >= 0 && !isnan(m[k].value) &&
+			(out->best_step < 0 || (maximize ? m[k].value > out->best : m[k].value < out->best)))
+		{
+			out->best = m[k].value;
+			out->best_step = epoch;
+			memcpy(best_params, params, sizeof(float) * nparams);
+			out->nmetrics = n;
+			out->metrics = MemoryContextAlloc(caller, sizeof(MetricValue) * n);
+			for (int i = 0; i < n; i++)
+			{
+				out->metrics[i].name = MemoryContextStrdup(caller, m[i].name);
+				out->metrics[i].value = m[i].value;
+			}
+		}
+	}
+	if (out->best_step < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FLOATING_POINT_EXCEPTION),
+				 errmsg("objective \"%s\" was never a number", objective),
+				 errhint("Check the data and the metric.")));
+	memcpy(params, best_params, sizeof(float) * nparams);
+	{
+		size_t		len;
+		void	   *blob = model_serialize(model, data->enc, &len);
+		bytea	   *b = palloc_extended(VARHDRSZ + len, MCXT_ALLOC_HUGE);
+
+		SET_VARSIZE(b, VARHDRSZ + len);
+		memcpy(VARDATA(b), blob, len);
+		hps = hp_assignment_to_jsonb(space, values);
+		out->model_id = catalog_insert_model(study, trial_id, execution,
+											 out->best_step, hypermodel, hps, b);
+	}
+	MemoryContextSwitchTo(caller);
+	MemoryContextDelete(cxt);
+}
+
+TrialTraining *
+train_trial(const Study *study, const char *hypermodel, int trial_id,
+			const HpSpace *space, const HpAssignment *values, const TrainData *data,
+			const SearchArgs *args, const char *objective, bool maximize,
+			uint64 seed, int executions)
+{
+	TrialTraining *tt = palloc0(sizeof(TrialTraining));
+	ExecutionOutcome *outs = palloc0(sizeof(ExecutionOutcome) * executions);
+	MetricValue *avg;
+
+	for (int e = 0; e < executions; e++)
+		train_execution(study, hypermodel, trial_id, e, space, values, data, args,
+						objective, maximize, seed, &outs[e]);
+
+	/* average over executions, metric by metric, at each one's best epoch */
+	avg = palloc0(sizeof(MetricValue) * outs[0].nmetrics);
+	for (int i = 0; i < outs[0].nmetrics; i++)
+	{
+		avg[i].name = outs[0].metrics[i].name;
+		for (int e = 0; e < executions; e++)
+			avg[i].value += outs[e].metrics[i].value / executions;
+	}
+	tt->score = 0;
+	for (int e = 0; e < executions; e++)
+		tt->score += outs[e].best / executions;
+	tt->best_step = outs[0].best_step;
+	tt->metrics = train_metrics_jsonb(avg, outs[0].nmetrics);
+	tt->epoch_seconds = outs[0].epoch_seconds;
+	tt->nepochs = args->epochs;
+	tt->model_id = outs[0].model_id;
+	return tt;
+}
