@@ -521,12 +521,16 @@ hp_value_from_jsonb(JsonbValue *v)
 				char	   *text = DatumGetCString(DirectFunctionCall1(numeric_out,
 																	  NumericGetDatum(num)));
 
+				bool		overflow = false;
+
 				if (strpbrk(text, ".eEN") == NULL)
 				{
-					out.type = HPV_INT;
-					out.i = DatumGetInt64(DirectFunctionCall1(numeric_int8,
-															  NumericGetDatum(num)));
+					errno = 0;
+					out.i = strtoll(text, NULL, 10);
+					overflow = errno == ERANGE;
 				}
+				if (strpbrk(text, ".eEN") == NULL && !overflow)
+					out.type = HPV_INT;
 				else
 				{
 					out.type = HPV_FLOAT;

@@ -29,6 +29,8 @@
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "parser/parse_func.h"
+#include "utils/varlena.h"
 #include "executor/tuptable.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -84,6 +86,8 @@ typedef struct LoaderState
 	float	   *y;
 	int32	   *label_codes;	/* classification: per row */
 	size_t		other_bytes;	/* memory already held (training data) */
+	MemoryContext cxt;			/* where the data lives: the caller's context,
+								 * not the executor's, which ends with the query */
 } LoaderState;
 
 void
@@ -553,7 +557,10 @@ loader_receive(TupleTableSlot *slot, DestReceiver *self)
 	char		rowdesc[64];
 	int			width = Max(st->dense_width, 1);
 
+	MemoryContext old;
+
 	CHECK_FOR_INTERRUPTS();
+	old = MemoryContextSwitchTo(st->cxt);
 	slot_getallattrs(slot);
 	if (st->nrows == 0 && st->capacity == 0)
 		loader_layout(st, slot);
@@ -617,6 +624,7 @@ loader_receive(TupleTableSlot *slot, DestReceiver *self)
 	}
 	loader_label(st, slot, rowdesc);
 	st->nrows++;
+	MemoryContextSwitchTo(old);
 	return true;
 }
 
@@ -624,9 +632,11 @@ static void
 loader_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
 	LoaderState *st = (LoaderState *) self;
+	MemoryContext old = MemoryContextSwitchTo(st->cxt);
 
 	loader_setup_columns(st, typeinfo);
 	st->started = true;
+	MemoryContextSwitchTo(old);
 }
 
 static void
@@ -646,6 +656,7 @@ loader_run(LoaderState *st, const char *query)
 	st->pub.rDestroy = loader_noop;
 	st->pub.mydest = DestNone;
 
+	st->cxt = CurrentMemoryContext;
 	memset(&opts, 0, sizeof(opts));
 	opts.read_only = false;
 	opts.allow_nonatomic = false;
@@ -882,8 +893,12 @@ loader_custom_metrics(TrainData *data, Jsonb *options)
 				known = true;
 		if (known)
 			continue;
-		agg = DatumGetObjectId(DirectFunctionCall1(to_regprocedure,
-												   CStringGetTextDatum(psprintf("%s(float8, float8)", name))));
+		{
+			Oid			argtypes[2] = {FLOAT8OID, FLOAT8OID};
+			List	   *qualname = stringToQualifiedNameList(name);
+
+			agg = LookupFuncName(qualname, 2, argtypes, true);
+		}
 		if (!OidIsValid(agg) || get_func_prokind(agg) != PROKIND_AGGREGATE)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_FUNCTION),

@@ -221,7 +221,13 @@ predict_run(FunctionCallInfo fcinfo)
 				 errmsg("features must be a row or a numeric array"),
 				 errdetail("The argument has type %s.", format_type_be(argtype)),
 				 errhint("Pass the table row (t) or an array such as image.")));
-	model_predict(c->model, c->input, 1, c->output);
+	/* the model keeps scratch buffers across calls: they belong to the cache */
+	{
+		MemoryContext old = MemoryContextSwitchTo(c->cxt);
+
+		model_predict(c->model, c->input, 1, c->output);
+		MemoryContextSwitchTo(old);
+	}
 	return c;
 }
 
@@ -510,6 +516,7 @@ hptune_retrain(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA),
 				 errmsg("study \"%s\" has no completed trial", study->name),
+				 errdetail("retrain() trains the hyperparameters of the best completed trial."),
 				 errhint("Run hptune.search() first.")));
 	tt = predict_train(study, study->hypermodel, best, &a, &data);
 	PG_RETURN_INT64(tt->model_id);

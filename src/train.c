@@ -114,7 +114,7 @@ train_custom_metric(Oid agg, const Dataset *val, const float *pred, int noutputs
 	}
 	values[0] = PointerGetDatum(construct_array(yt, val->nrows, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	values[1] = PointerGetDatum(construct_array(yp, val->nrows, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	sql = psprintf("SELECT %s(t, p)::float8 FROM pg_catalog.unnest($1, $2) AS u(t, p)",
+	sql = psprintf("SELECT %s(t, p)::float8 FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(t, p)",
 				   quote_qualified_identifier(get_namespace_name(get_func_namespace(agg)),
 											  get_func_name(agg)));
 	SPI_connect();

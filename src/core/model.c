@@ -22,6 +22,8 @@
 #include "core/model_internal.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -255,6 +257,9 @@ model_value_text(HpValue v)
 	return "none";
 }
 
+static void model_bad_value(const char *name, HpValue v,
+							const char *expected) CORE_NORETURN;
+
 static void
 model_bad_value(const char *name, HpValue v, const char *expected)
 {
@@ -304,7 +309,6 @@ model_get_bool(const char *name, HpValue v)
 		(strcasecmp(v.s, "true") == 0 || strcasecmp(v.s, "false") == 0))
 		return strcasecmp(v.s, "true") == 0;
 	model_bad_value(name, v, "a boolean");
-	return false;				/* not reached */
 }
 
 /* names both hypermodels read */
@@ -436,6 +440,24 @@ model_config_set(ModelConfig *c, const char *name, HpValue value)
 
 /* ---- the network ---- */
 
+/*
+ * printf into a static buffer: the details of errors that a hostile model
+ * blob can trigger must not allocate (see model_format.c).
+ */
+static const char *model_detail(const char *fmt,...) CORE_PRINTF(1, 2);
+
+static const char *
+model_detail(const char *fmt,...)
+{
+	static char buf[512];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
 /* raise `code` when a config cannot describe a network */
 void
 model_check_config(const ModelConfig *c, CoreErrorCode code)
@@ -445,7 +467,7 @@ model_check_config(const ModelConfig *c, CoreErrorCode code)
 	if ((unsigned) c->kind > HYPERMODEL_LINEAR)
 		problem = "The hypermodel kind is unknown.";
 	else if (c->num_layers < 0 || c->num_layers > MODEL_MAX_LAYERS)
-		problem = core_psprintf("The network has %d hidden layers; at most %d are allowed.",
+		problem = model_detail("The network has %d hidden layers; at most %d are allowed.",
 								c->num_layers, MODEL_MAX_LAYERS);
 	else if (c->kind == HYPERMODEL_LINEAR && c->num_layers != 0)
 		problem = "A linear model has no hidden layers.";
@@ -454,22 +476,22 @@ model_check_config(const ModelConfig *c, CoreErrorCode code)
 	else if ((unsigned) c->optimizer > OPT_ADAMW)
 		problem = "The optimizer is unknown.";
 	else if (!(c->dropout_rate >= 0.0 && c->dropout_rate < 1.0))
-		problem = core_psprintf("The dropout rate is %g; it must be at least 0 and below 1.",
+		problem = model_detail("The dropout rate is %g; it must be at least 0 and below 1.",
 								c->dropout_rate);
 	else if (!(c->learning_rate > 0.0 && isfinite(c->learning_rate)))
-		problem = core_psprintf("The learning rate is %g; it must be positive.",
+		problem = model_detail("The learning rate is %g; it must be positive.",
 								c->learning_rate);
 	else if (!(c->momentum >= 0.0 && c->momentum <= 1.0))
-		problem = core_psprintf("The momentum is %g; it must be between 0 and 1.",
+		problem = model_detail("The momentum is %g; it must be between 0 and 1.",
 								c->momentum);
 	else if (c->batch_size < 1 || c->batch_size > MODEL_MAX_BATCH_SIZE)
-		problem = core_psprintf("The batch size is %d; it must be between 1 and %d.",
+		problem = model_detail("The batch size is %d; it must be between 1 and %d.",
 								c->batch_size, MODEL_MAX_BATCH_SIZE);
 	else if (!(c->l1 >= 0.0 && isfinite(c->l1)) || !(c->l2 >= 0.0 && isfinite(c->l2)))
 		problem = "The l1 and l2 penalties must be non-negative numbers.";
 	for (int i = 0; problem == NULL && i < c->num_layers; i++)
 		if (c->units[i] < 1 || c->units[i] > MODEL_MAX_UNITS)
-			problem = core_psprintf("Layer %d has %d units; it must have between 1 and %d.",
+			problem = model_detail("Layer %d has %d units; it must have between 1 and %d.",
 									i, c->units[i], MODEL_MAX_UNITS);
 	if (problem)
 		core_error(code,
@@ -492,7 +514,7 @@ model_layout(Model *m, const ModelConfig *c, TaskKind task, int ninputs,
 	if (ninputs < 1 || noutputs < 1 || noutputs > MODEL_MAX_UNITS)
 		core_error(code, code == CORE_ERR_CORRUPTED ? "invalid model data"
 				   : "invalid model shape",
-				   core_psprintf("The model has %d inputs and %d outputs.",
+				   model_detail("The model has %d inputs and %d outputs.",
 								 ninputs, noutputs),
 				   "A model needs at least one input column and one output.");
 	m->config = *c;
@@ -516,7 +538,7 @@ model_layout(Model *m, const ModelConfig *c, TaskKind task, int ninputs,
 			core_error(code == CORE_ERR_CORRUPTED ? code : CORE_ERR_PROGRAM_LIMIT,
 					   code == CORE_ERR_CORRUPTED ? "invalid model data"
 					   : "model is too large",
-					   core_psprintf("The network would have more than %lld parameters.",
+					   model_detail("The network would have more than %lld parameters.",
 									 (long long) MODEL_MAX_PARAMS),
 					   "Use fewer units or layers, or fewer input columns.");
 		if (layer->out > m->maxwidth)

@@ -40,6 +40,8 @@
 #include "core/model_internal.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #define MODEL_FORMAT_MAGIC 0x4D545048	/* "HPTM" read little-endian */
@@ -277,9 +279,22 @@ typedef struct FormatReader
 	char	   *char_next;
 } FormatReader;
 
+/*
+ * Reject the blob.  The detail is formatted into a static buffer, not
+ * allocated, so that a rejected blob costs no memory at all (the host
+ * copies the texts of an error before anything else runs).
+ */
+static void format_corrupt(const char *fmt,...) CORE_PRINTF(1, 2) CORE_NORETURN;
+
 static void
-format_corrupt(const char *detail)
+format_corrupt(const char *fmt,...)
 {
+	static char detail[512];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
 	core_error(CORE_ERR_CORRUPTED, "invalid model data", detail,
 			   "The stored model is damaged or was not written by hptune; train it again.");
 }
@@ -290,9 +305,9 @@ format_take(FormatReader *r, uint64_t n, const char *what)
 	const uint8_t *p;
 
 	if (n > r->len - r->pos)
-		format_corrupt(core_psprintf("The data ends inside %s (%zu bytes left, %llu needed).",
+		format_corrupt("The data ends inside %s (%zu bytes left, %llu needed).",
 									 what, r->len - r->pos,
-									 (unsigned long long) n));
+									 (unsigned long long) n);
 	p = r->p + r->pos;
 	r->pos += n;
 	return p;
@@ -316,15 +331,20 @@ format_get_count(FormatReader *r, uint32_t max, const char *what)
 	uint32_t	v = (uint32_t) format_get(r, 4, what);
 
 	if (v > max)
-		format_corrupt(core_psprintf("The %s is %u; at most %u is valid.",
-									 what, v, max));
+		format_corrupt("The %s is %u; at most %u is valid.",
+									 what, v, max);
 	return v;
 }
 
 static bool
 format_get_bool(FormatReader *r, const char *what)
 {
-	return format_get_count(r, 1, what) == 1 ? true : false;
+	uint64_t	v = format_get(r, 1, what);
+
+	if (v > 1)
+		format_corrupt("The %s is %u; it must be 0 or 1.",
+									 what, (unsigned) v);
+	return v == 1;
 }
 
 static double
@@ -345,8 +365,8 @@ format_get_floats(FormatReader *r, float *out, uint64_t n, bool positive,
 	const uint8_t *p;
 
 	if (n > (r->len - r->pos) / 4)
-		format_corrupt(core_psprintf("The data ends inside the %s (%llu values declared).",
-									 what, (unsigned long long) n));
+		format_corrupt("The data ends inside the %s (%llu values declared).",
+									 what, (unsigned long long) n);
 	p = format_take(r, n * 4, what);
 	for (uint64_t i = 0; i < n; i++)
 	{
@@ -356,9 +376,9 @@ format_get_floats(FormatReader *r, float *out, uint64_t n, bool positive,
 
 		memcpy(&f, &bits, 4);
 		if (!isfinite(f))
-			format_corrupt(core_psprintf("The %s hold a value that is not finite.", what));
+			format_corrupt("The %s hold a value that is not finite.", what);
 		if (positive && !(f > 0.0f))
-			format_corrupt(core_psprintf("The %s hold a value that is not positive.", what));
+			format_corrupt("The %s hold a value that is not positive.", what);
 		if (out)
 			out[i] = f;
 	}
@@ -375,12 +395,12 @@ format_get_str(FormatReader *r, bool nullable, const char *what)
 	if (n == MODEL_FORMAT_NO_STRING)
 	{
 		if (!nullable)
-			format_corrupt(core_psprintf("The %s is missing.", what));
+			format_corrupt("The %s is missing.", what);
 		return NULL;
 	}
 	p = format_take(r, n, what);
 	if (memchr(p, '\0', n) != NULL)
-		format_corrupt(core_psprintf("The %s contains a zero byte.", what));
+		format_corrupt("The %s contains a zero byte.", what);
 	if (!r->build)
 	{
 		r->char_bytes += (size_t) n + 1;
@@ -444,9 +464,9 @@ format_read_feature(FormatReader *r, FeatureSpec *fs, int ncols_limit)
 	tmp.width = format_get_count(r, ncols_limit, "feature width");
 	tmp.nvocab = format_get_count(r, ncols_limit, "vocabulary size");
 	if (tmp.width < 1 || (int64_t) tmp.offset + tmp.width > ncols_limit)
-		format_corrupt(core_psprintf("A feature fills columns %d to %d of %d.",
+		format_corrupt("A feature fills columns %d to %d of %d.",
 									 tmp.offset + 1, tmp.offset + tmp.width,
-									 ncols_limit));
+									 ncols_limit);
 	if ((tmp.kind == FEATURE_NUMERIC || tmp.kind == FEATURE_BOOLEAN) && tmp.width != 1)
 		format_corrupt("A scalar feature is wider than one column.");
 	if (tmp.kind == FEATURE_ONEHOT ? tmp.nvocab != tmp.width : tmp.nvocab != 0)
@@ -489,8 +509,8 @@ format_read_encoding(FormatReader *r, DatasetEncoding *enc, const Model *m)
 	tmp.label_type = format_get_str(r, true, "label type");
 	tmp.nclasses = format_get_count(r, MODEL_MAX_UNITS, "class count");
 	if (tmp.ncols != m->ninputs)
-		format_corrupt(core_psprintf("The encoding has %d columns; the model has %d inputs.",
-									 tmp.ncols, m->ninputs));
+		format_corrupt("The encoding has %d columns; the model has %d inputs.",
+									 tmp.ncols, m->ninputs);
 	if (tmp.task != m->task ||
 		(m->task == TASK_CLASSIFICATION && tmp.nclasses != m->noutputs))
 		format_corrupt("The encoding's task or classes do not match the model's outputs.");
@@ -532,9 +552,9 @@ format_read_payload(FormatReader *r, Model *m)
 	model_layout(m, &c, task, (int) ninputs, (int) noutputs, CORE_ERR_CORRUPTED);
 	m->nclasses = task == TASK_CLASSIFICATION ? (int) noutputs : 0;
 	if ((uint64_t) m->nparams != nparams)
-		format_corrupt(core_psprintf("The model declares %llu parameters; its layers have %lld.",
+		format_corrupt("The model declares %llu parameters; its layers have %lld.",
 									 (unsigned long long) nparams,
-									 (long long) m->nparams));
+									 (long long) m->nparams);
 	if (r->build)
 		m->params = core_alloc_raw(nparams * sizeof(float));
 	format_get_floats(r, r->build ? m->params : NULL, nparams, false, "weights");
@@ -554,7 +574,7 @@ format_read_payload(FormatReader *r, Model *m)
 	enc = format_carve(r, 1, sizeof(DatasetEncoding));
 	format_read_encoding(r, enc, m);
 	if (r->pos != r->len)
-		format_corrupt(core_psprintf("%zu bytes follow the model.", r->len - r->pos));
+		format_corrupt("%zu bytes follow the model.", r->len - r->pos);
 	return enc;
 }
 
@@ -567,7 +587,7 @@ format_check_header(const uint8_t *p, size_t len)
 	uint64_t	payload;
 
 	if (p == NULL || len < MODEL_FORMAT_HEADER)
-		format_corrupt(core_psprintf("The data is %zu bytes long, shorter than a model header.", len));
+		format_corrupt("The data is %zu bytes long, shorter than a model header.", len);
 	magic = p[0] | (p[1] << 8) | (p[2] << 16) | ((uint32_t) p[3] << 24);
 	version = p[4] | (p[5] << 8) | (p[6] << 16) | ((uint32_t) p[7] << 24);
 	payload = 0;
@@ -577,14 +597,14 @@ format_check_header(const uint8_t *p, size_t len)
 	if (magic != MODEL_FORMAT_MAGIC)
 		format_corrupt("The data does not start with the model magic number.");
 	if (version != MODEL_FORMAT_VERSION)
-		format_corrupt(core_psprintf("The model format version is %u; this build reads version %d.",
-									 version, MODEL_FORMAT_VERSION));
+		format_corrupt("The model format version is %u; this build reads version %d.",
+									 version, MODEL_FORMAT_VERSION);
 	if (p[20] | p[21] | p[22] | p[23])
 		format_corrupt("The header's reserved bytes are not zero.");
 	if (payload != len - MODEL_FORMAT_HEADER)
-		format_corrupt(core_psprintf("The header declares %llu payload bytes; %zu are present.",
+		format_corrupt("The header declares %llu payload bytes; %zu are present.",
 									 (unsigned long long) payload,
-									 len - MODEL_FORMAT_HEADER));
+									 len - MODEL_FORMAT_HEADER);
 	if (model_format_crc32(p + MODEL_FORMAT_HEADER, payload) != crc)
 		format_corrupt("The checksum does not match the contents.");
 }

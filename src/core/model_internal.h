@@ -15,8 +15,9 @@
  * Hot loops: dense products go to cblas_sgemm; the elementwise loops around
  * them are written in blocks of CORE_BLOCK floats with a constant inner trip
  * count, which GCC and clang vectorise at -O2, and marked CORE_CLONES so
- * that on x86-64 Linux one build carries AVX-512, AVX2 and baseline
- * versions chosen at load time (no -march=native needed).
+ * that a GCC build on x86-64 Linux carries AVX-512, AVX2 and baseline
+ * versions chosen at load time (no -march=native needed).  Clang gets the
+ * baseline only: its target_clones does not link for external functions.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,7 +28,7 @@
 
 #define CORE_BLOCK 16
 
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && \
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
 	defined(__linux__) && !defined(__SANITIZE_ADDRESS__) && \
 	!defined(CORE_NO_CLONES)
 #define CORE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
