@@ -19,7 +19,7 @@ make -s unitcheck
 echo "== server tests"
 # pg_virtualenv creates a temporary cluster, exports PG* to reach it, and
 # removes it afterwards, whatever happens.
-pg_virtualenv -v 15 -o "shared_preload_libraries=''" bash -c '
+pg_virtualenv -t -v 15 bash -c '
 	set -e
 	rc=0
 	make -s installcheck || { rc=1; cat regression.diffs 2>/dev/null | head -200; }
