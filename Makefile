@@ -16,6 +16,8 @@ OBJS = \
 	src/catalog.o \
 	src/runner.o \
 	src/loader.o \
+	src/vocab.o \
+	src/encode.o \
 	src/train.o \
 	src/predict.o \
 	src/summary.o \

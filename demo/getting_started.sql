@@ -18,9 +18,7 @@ SELECT hptune.hp_int('helloworld', 'units_0', min_value => 32, max_value => 512,
 SELECT hptune.hp_choice('helloworld', 'activation', ARRAY['relu', 'tanh']);
 SELECT hptune.hp_boolean('helloworld', 'dropout');
 SELECT hptune.hp_float('helloworld', 'lr', min_value => 1e-4, max_value => 1e-2, sampling => 'log');
--- units_1 and units_2 exist only for deeper networks, as in the guide's loop
-SELECT hptune.hp_int('helloworld', 'units_1', 32, 512, step => 32, parent_name => 'num_layers', parent_values => '[2, 3]');
-SELECT hptune.hp_int('helloworld', 'units_2', 32, 512, step => 32, parent_name => 'num_layers', parent_values => '[3]');
+-- units_1 and units_2 come from the mlp hypermodel's own space: active for deeper networks
 
 \echo '== tuner.search_space_summary()'
 SELECT * FROM hptune.search_space_summary('helloworld');
@@ -64,8 +62,12 @@ SELECT hptune.evaluate(:retrained_model_id, $$SELECT image, label FROM fashion_m
 
 \echo '== Tune model training: shuffle as a hyperparameter (MyHyperModel.fit)'
 SELECT hptune.create_study('tune_training', hypermodel => 'mlp', objective => 'val_accuracy', max_trials => 3, overwrite => true, seed => 1);
-SELECT hptune.hp_int('tune_training', 'num_layers', 1, 1);
-SELECT hptune.hp_int('tune_training', 'units', 32, 512, step => 32);
+-- MyHyperModel: one Dense(units, relu) layer, Adam at its default rate; hp_fixed pins the rest of the mlp space
+SELECT hptune.hp_fixed('tune_training', 'num_layers', 1);
+SELECT hptune.hp_fixed('tune_training', 'activation', 'relu'::text);
+SELECT hptune.hp_fixed('tune_training', 'dropout', false);
+SELECT hptune.hp_fixed('tune_training', 'lr', 0.001);
+SELECT hptune.hp_int('tune_training', 'units_0', 32, 512, step => 32);
 SELECT hptune.hp_boolean('tune_training', 'shuffle');
 SELECT trial_id, round(score::numeric, 4) AS val_accuracy, hyperparameters
   FROM hptune.search('tune_training',
@@ -75,23 +77,21 @@ SELECT trial_id, round(score::numeric, 4) AS val_accuracy, hyperparameters
 \echo '== Tune data preprocessing: normalize, and image_size by cropping in the query'
 -- MyHyperModel.fit crops x[:, :image_size, :image_size]: here the objective
 -- function crops in the training query and trains with hptune.fit().
-CREATE OR REPLACE FUNCTION crop_and_fit(hp jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-	size int := (hp->>'image_size')::int;
-	crop text := format($q$SELECT ARRAY(SELECT image[r * 28 + c + 1] FROM generate_series(0, %1$s - 1) r,
-	                         generate_series(0, %1$s - 1) c ORDER BY r, c) AS pixels, label
-	                       FROM fashion_mnist WHERE split = %2$L AND id %% 50000 < 5000$q$, size, '%s');
-	fit jsonb;
-BEGIN
-	fit := hptune.fit('mlp', hp - 'image_size',
-		train => format(crop, 'train'), validation => format(crop, 'validation'), epochs => 2);
-	RETURN fit->'metrics';
-END $$;
+CREATE OR REPLACE FUNCTION crop_query(size int, part text) RETURNS text LANGUAGE sql AS $$
+	SELECT format($q$SELECT ARRAY(SELECT image[r * 28 + c + 1] FROM generate_series(0, %1$s - 1) r,
+	                       generate_series(0, %1$s - 1) c ORDER BY r, c) AS pixels, label
+	                 FROM fashion_mnist WHERE split = %2$L AND id %% 50000 < 5000$q$, size, part)
+$$;
+CREATE OR REPLACE FUNCTION crop_and_fit(hp jsonb) RETURNS jsonb LANGUAGE sql AS $$
+	SELECT hptune.fit('mlp', hp - 'image_size',
+		train => crop_query((hp->>'image_size')::int, 'train'),
+		validation => crop_query((hp->>'image_size')::int, 'validation'), epochs => 2)->'metrics'
+$$;
 SELECT hptune.create_study('tune_hypermodel', hypermodel => 'mlp', objective => 'val_accuracy',
 	objective_function => 'crop_and_fit(jsonb)', max_trials => 3, overwrite => true, seed => 2);
 SELECT hptune.hp_int('tune_hypermodel', 'image_size', 10, 28);
-SELECT hptune.hp_int('tune_hypermodel', 'num_layers', 1, 1);
-SELECT hptune.hp_int('tune_hypermodel', 'units', 32, 512, step => 32);
+SELECT hptune.hp_fixed('tune_hypermodel', 'num_layers', 1);
+SELECT hptune.hp_int('tune_hypermodel', 'units_0', 32, 512, step => 32);
 SELECT hptune.hp_boolean('tune_hypermodel', 'normalize');
 SELECT hptune.hp_boolean('tune_hypermodel', 'shuffle');
 SELECT trial_id, round(score::numeric, 4) AS val_accuracy, hyperparameters FROM hptune.search('tune_hypermodel');
@@ -113,8 +113,8 @@ CREATE AGGREGATE custom_metric(y_true float8, y_pred float8) (
 \echo '-- built-in metric as the objective: val_mean_absolute_error'
 SELECT hptune.create_study('built_in_metrics', hypermodel => 'mlp', objective => 'val_mean_absolute_error',
 	max_trials => 3, overwrite => true, seed => 3);
-SELECT hptune.hp_int('built_in_metrics', 'num_layers', 1, 1);
-SELECT hptune.hp_int('built_in_metrics', 'units', 32, 128, step => 32);
+SELECT hptune.hp_fixed('built_in_metrics', 'num_layers', 1);
+SELECT hptune.hp_int('built_in_metrics', 'units_0', 32, 128, step => 32);
 SELECT count(*) FROM hptune.search('built_in_metrics',
 	train => 'SELECT x, y FROM random_regression WHERE NOT is_validation',
 	validation => 'SELECT x, y FROM random_regression WHERE is_validation');
@@ -123,8 +123,8 @@ SELECT * FROM hptune.results_summary('built_in_metrics');
 \echo '-- custom metric as the objective: val_custom_metric'
 SELECT hptune.create_study('custom_metrics', hypermodel => 'mlp', objective => 'val_custom_metric',
 	direction => 'min', max_trials => 3, overwrite => true, seed => 4);
-SELECT hptune.hp_int('custom_metrics', 'num_layers', 1, 1);
-SELECT hptune.hp_int('custom_metrics', 'units', 32, 128, step => 32);
+SELECT hptune.hp_fixed('custom_metrics', 'num_layers', 1);
+SELECT hptune.hp_int('custom_metrics', 'units_0', 32, 128, step => 32);
 SELECT count(*) FROM hptune.search('custom_metrics',
 	train => 'SELECT x, y FROM random_regression WHERE NOT is_validation',
 	validation => 'SELECT x, y FROM random_regression WHERE is_validation',

@@ -45,9 +45,9 @@ LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT l.hyperparameters
 	  FROM hptune.leaderboard l
-	 WHERE l.study_id = hptune.study_id(study)
+	 WHERE l.study_id = hptune.study_id(best_hyperparameters.study)
 	 ORDER BY l.rank, l.trial_id
-	 LIMIT num_trials;
+	 LIMIT best_hyperparameters.num_trials;
 END;
 COMMENT ON FUNCTION hptune.best_hyperparameters IS 'the hyperparameters of the best completed trials, best first (KerasTuner get_best_hyperparameters)';
 
@@ -60,8 +60,8 @@ BEGIN ATOMIC
 	  CROSS JOIN LATERAL (SELECT mm.model_id FROM hptune.models mm
 						   WHERE mm.study_id = l.study_id AND mm.trial_id = l.trial_id
 						   ORDER BY mm.execution LIMIT 1) m
-	 WHERE l.study_id = hptune.study_id(study)
+	 WHERE l.study_id = hptune.study_id(best_models.study)
 	 ORDER BY l.rank, l.trial_id
-	 LIMIT num_models;
+	 LIMIT best_models.num_models;
 END;
 COMMENT ON FUNCTION hptune.best_models IS 'model_ids of the best trials'' models, best first (KerasTuner get_best_models)';

@@ -43,7 +43,7 @@
 #include "utils/typcache.h"
 
 #include "hptune.h"
-#include "loader.h"
+#include "encode.h"
 
 #define LOADER_INITIAL_ROWS 1024
 
@@ -105,262 +105,6 @@ loader_check_memory(size_t bytes, const char *what)
 }
 
 /*
- * Vocabularies: distinct strings, in insertion order, with a hash index.
- */
-static uint32
-vocab_hash(const char *s)
-{
-	uint32		h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char) *s) * 16777619u;
-	return h;
-}
-
-Vocab *
-vocab_create(void)
-{
-	Vocab	   *v = palloc0(sizeof(Vocab));
-
-	v->nslots = 64;
-	v->slots = palloc(sizeof(int32) * v->nslots);
-	memset(v->slots, -1, sizeof(int32) * v->nslots);
-	v->capacity = 16;
-	v->words = palloc(sizeof(char *) * v->capacity);
-	return v;
-}
-
-int32
-vocab_lookup(const Vocab *v, const char *s)
-{
-	uint32		i = vocab_hash(s) & (v->nslots - 1);
-
-	for (;;)
-	{
-		int32		idx = v->slots[i];
-
-		if (idx < 0)
-			return -1;
-		if (strcmp(v->words[idx], s) == 0)
-			return idx;
-		i = (i + 1) & (v->nslots - 1);
-	}
-}
-
-static void
-vocab_grow(Vocab *v)
-{
-	int32	   *old = v->slots;
-	int			oldn = v->nslots;
-
-	v->nslots *= 2;
-	v->slots = palloc(sizeof(int32) * v->nslots);
-	memset(v->slots, -1, sizeof(int32) * v->nslots);
-	for (int i = 0; i < oldn; i++)
-		if (old[i] >= 0)
-		{
-			uint32		j = vocab_hash(v->words[old[i]]) & (v->nslots - 1);
-
-			while (v->slots[j] >= 0)
-				j = (j + 1) & (v->nslots - 1);
-			v->slots[j] = old[i];
-		}
-	pfree(old);
-}
-
-int32
-vocab_add(Vocab *v, const char *s)
-{
-	int32		idx = vocab_lookup(v, s);
-	uint32		i;
-
-	if (idx >= 0)
-		return idx;
-	if (v->n * 2 >= v->nslots)
-		vocab_grow(v);
-	if (v->n == v->capacity)
-	{
-		v->capacity *= 2;
-		v->words = repalloc(v->words, sizeof(char *) * v->capacity);
-	}
-	v->words[v->n] = pstrdup(s);
-	i = vocab_hash(s) & (v->nslots - 1);
-	while (v->slots[i] >= 0)
-		i = (i + 1) & (v->nslots - 1);
-	v->slots[i] = v->n;
-	return v->n++;
-}
-
-Vocab *
-vocab_from_words(const char **words, int n)
-{
-	Vocab	   *v = vocab_create();
-
-	for (int i = 0; i < n; i++)
-		vocab_add(v, words[i]);
-	return v;
-}
-
-/*
- * Types
- */
-static bool
-loader_is_numeric_type(Oid t)
-{
-	return t == INT2OID || t == INT4OID || t == INT8OID || t == FLOAT4OID ||
-		t == FLOAT8OID || t == NUMERICOID || t == OIDOID;
-}
-
-static bool
-loader_is_text_type(Oid t)
-{
-	return t == TEXTOID || t == VARCHAROID || t == BPCHAROID || t == NAMEOID ||
-		type_is_enum(t);
-}
-
-float
-loader_datum_to_float(Oid typid, Datum d)
-{
-	switch (typid)
-	{
-		case INT2OID:
-			return (float) DatumGetInt16(d);
-		case INT4OID:
-			return (float) DatumGetInt32(d);
-		case INT8OID:
-			return (float) DatumGetInt64(d);
-		case OIDOID:
-			return (float) DatumGetObjectId(d);
-		case FLOAT4OID:
-			return DatumGetFloat4(d);
-		case FLOAT8OID:
-			return (float) DatumGetFloat8(d);
-		case NUMERICOID:
-			return (float) DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
-		case BOOLOID:
-			return DatumGetBool(d) ? 1.0f : 0.0f;
-	}
-	elog(ERROR, "unexpected type %u", typid);
-	return 0;
-}
-
-FeatureKind
-loader_feature_kind(Oid typid, const char *colname)
-{
-	Oid			elem = get_element_type(typid);
-
-	if (typid == BOOLOID)
-		return FEATURE_BOOLEAN;
-	if (loader_is_numeric_type(typid))
-		return FEATURE_NUMERIC;
-	if (OidIsValid(elem) && (loader_is_numeric_type(elem) || elem == BOOLOID))
-		return FEATURE_ARRAY;
-	if (loader_is_text_type(typid))
-		return FEATURE_ONEHOT;
-	ereport(ERROR,
-			(errcode(ERRCODE_DATATYPE_MISMATCH),
-			 errmsg("column \"%s\" has a type hptune cannot use as a feature", colname),
-			 errdetail("Its type is %s.", format_type_be(typid)),
-			 errhint("Use numbers, booleans, numeric arrays, text or enums; cast or drop the column.")));
-	return FEATURE_NUMERIC;
-}
-
-/*
- * Encode a number, boolean or numeric array into dst[0..width-1].  Returns
- * false for a NULL (dst then holds NaN).  rowdesc names the row in errors.
- */
-bool
-loader_encode_dense(const FeatureSpec *f, Oid typid, Datum d, bool isnull,
-					float *dst, const char *rowdesc)
-{
-	if (isnull)
-	{
-		for (int i = 0; i < f->width; i++)
-			dst[i] = get_float4_nan();
-		return false;
-	}
-	if (f->kind != FEATURE_ARRAY)
-		dst[0] = loader_datum_to_float(typid, d);
-	else
-	{
-		ArrayType  *arr = DatumGetArrayTypeP(d);
-		int			n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
-		Oid			elem = ARR_ELEMTYPE(arr);
-
-		if (n != f->width)
-			ereport(ERROR,
-					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-					 errmsg("arrays in column \"%s\" have different lengths", f->name),
-					 errdetail("%s has %d elements where %d were expected.", rowdesc, n, f->width),
-					 errhint("Make every array the same length, for example with a WHERE clause on array_length().")));
-		if (ARR_HASNULL(arr))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("array in column \"%s\" contains null", f->name),
-					 errdetail("%s has a null element.", rowdesc),
-					 errhint("Replace null elements, e.g. with array_replace(col, NULL, 0).")));
-		if (elem == FLOAT4OID)
-			memcpy(dst, ARR_DATA_PTR(arr), sizeof(float) * n);
-		else if (elem == FLOAT8OID)
-		{
-			const double *src = (const double *) ARR_DATA_PTR(arr);
-
-			for (int i = 0; i < n; i++)
-				dst[i] = (float) src[i];
-		}
-		else if (elem == INT4OID)
-		{
-			const int32 *src = (const int32 *) ARR_DATA_PTR(arr);
-
-			for (int i = 0; i < n; i++)
-				dst[i] = (float) src[i];
-		}
-		else if (elem == INT2OID)
-		{
-			const int16 *src = (const int16 *) ARR_DATA_PTR(arr);
-
-			for (int i = 0; i < n; i++)
-				dst[i] = (float) src[i];
-		}
-		else
-		{
-			Datum	   *elems;
-			bool	   *nulls;
-			int			count;
-			int16		typlen;
-			bool		typbyval;
-			char		typalign;
-
-			get_typlenbyvalalign(elem, &typlen, &typbyval, &typalign);
-			deconstruct_array(arr, elem, typlen, typbyval, typalign, &elems, &nulls, &count);
-			for (int i = 0; i < count; i++)
-				dst[i] = loader_datum_to_float(elem, elems[i]);
-		}
-		if ((Pointer) arr != DatumGetPointer(d))
-			pfree(arr);
-	}
-	for (int i = 0; i < f->width; i++)
-		if (isnan(dst[i]) || isinf(dst[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("column \"%s\" contains NaN or infinity", f->name),
-					 errdetail("%s has %s.", rowdesc, isnan(dst[i]) ? "NaN" : "an infinite value"),
-					 errhint("Filter such rows out, or replace the values in the query.")));
-	return true;
-}
-
-/* the text form of a datum: labels and one-hot values */
-char *
-loader_datum_text(Oid typid, Datum d)
-{
-	Oid			out;
-	bool		varlena;
-
-	getTypeOutputInfo(typid, &out, &varlena);
-	return OidOutputFunctionCall(out, d);
-}
-
-/*
  * The DestReceiver: set-up from the query's tuple descriptor.
  */
 static int
@@ -414,7 +158,7 @@ loader_setup_columns(LoaderState *st, TupleDesc desc)
 			c->attno = i;
 		c->name = pstrdup(NameStr(TupleDescAttr(desc, c->attno)->attname));
 		c->typid = TupleDescAttr(desc, c->attno)->atttypid;
-		c->kind = loader_feature_kind(c->typid, c->name);
+		c->kind = encode_feature_kind(c->typid, c->name);
 		if (enc && c->kind != enc->features[n].kind)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -518,14 +262,14 @@ loader_label(LoaderState *st, TupleTableSlot *slot, const char *rowdesc)
 				 errhint("Filter rows without a label out of the query.")));
 	if (st->task == TASK_REGRESSION)
 	{
-		if (!loader_is_numeric_type(st->label_type) && st->label_type != BOOLOID)
+		if (!encode_is_numeric_type(st->label_type) && st->label_type != BOOLOID)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("regression needs a numeric label"),
 					 errdetail("Label column \"%s\" has type %s.", st->label_name,
 							   format_type_be(st->label_type)),
 					 errhint("Use a numeric label, or options => '{\"task\": \"classification\"}'.")));
-		*y = loader_datum_to_float(st->label_type, d);
+		*y = encode_datum_float(st->label_type, d);
 		if (isnan(*y) || isinf(*y))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
@@ -535,7 +279,7 @@ loader_label(LoaderState *st, TupleTableSlot *slot, const char *rowdesc)
 	}
 	else
 	{
-		char	   *text = loader_datum_text(st->label_type, d);
+		char	   *text = encode_datum_text(st->label_type, d);
 		int32		code = st->enc ? vocab_lookup(st->classes, text) : vocab_add(st->classes, text);
 
 		if (code < 0)
@@ -584,7 +328,7 @@ loader_receive(TupleTableSlot *slot, DestReceiver *self)
 				loader_null_error(st, c->name, rowdesc);
 			if (!isnull)
 			{
-				char	   *text = loader_datum_text(c->typid, slot->tts_values[c->attno]);
+				char	   *text = encode_datum_text(c->typid, slot->tts_values[c->attno]);
 
 				code = st->enc ? vocab_lookup(c->vocab, text) : vocab_add(c->vocab, text);
 				pfree(text);
@@ -605,7 +349,7 @@ loader_receive(TupleTableSlot *slot, DestReceiver *self)
 			FeatureSpec f = {.name = c->name,.kind = c->kind,.width = c->width};
 			float	   *dst = st->x + st->nrows * width + c->offset;
 
-			if (!loader_encode_dense(&f, c->typid, slot->tts_values[c->attno], isnull, dst, rowdesc))
+			if (!encode_dense(&f, c->typid, slot->tts_values[c->attno], isnull, dst, rowdesc))
 			{
 				if (spec && spec->has_impute)
 					for (int k = 0; k < c->width; k++)

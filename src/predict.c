@@ -33,7 +33,7 @@
 #include "utils/typcache.h"
 
 #include "hptune.h"
-#include "loader.h"
+#include "encode.h"
 
 #define PREDICT_CACHE_SIZE 8
 
@@ -146,7 +146,7 @@ predict_encode_array(CachedModel *c, ArrayType *arr, Oid typid)
 					 errmsg("this model needs its features as a row"),
 					 errdetail("Feature \"%s\" is a text column.", c->enc->features[i].name),
 					 errhint("Pass the row, e.g. hptune.predict(model_id, t) FROM t.")));
-	loader_encode_dense(&f, typid, PointerGetDatum(arr), false, c->input, "The array");
+	encode_dense(&f, typid, PointerGetDatum(arr), false, c->input, "The array");
 }
 
 /* encode a row: the model's feature columns, matched by name */
@@ -189,14 +189,14 @@ predict_encode_row(CachedModel *c, HeapTupleHeader rec)
 			memset(dst, 0, sizeof(float) * f->width);
 			if (!isnull)
 			{
-				char	   *text = loader_datum_text(TupleDescAttr(desc, att)->atttypid, d);
+				char	   *text = encode_datum_text(TupleDescAttr(desc, att)->atttypid, d);
 				int32		code = vocab_lookup(c->vocabs[i], text);
 
 				if (code >= 0)
 					dst[code] = 1.0f;
 			}
 		}
-		else if (!loader_encode_dense(f, TupleDescAttr(desc, att)->atttypid, d, isnull, dst,
+		else if (!encode_dense(f, TupleDescAttr(desc, att)->atttypid, d, isnull, dst,
 									  "The row"))
 			for (int k = 0; k < f->width; k++)
 				dst[k] = f->impute_value;

@@ -76,6 +76,11 @@ SELECT (SELECT array_agg(hyperparameters ORDER BY trial_id) FROM hptune.trials W
 	   (SELECT array_agg(hyperparameters ORDER BY trial_id) FROM hptune.trials WHERE study_id = hptune.study_id('seed_a'))
 	 = (SELECT array_agg(hyperparameters ORDER BY trial_id) FROM hptune.trials WHERE study_id = hptune.study_id('seed_c')) AS other_seed_same_trials;
 
+-- best_hyperparameters ranks one study's trials only, even when another scores better
+SELECT count(*) AS seed_a_trials, bool_and(h IN (SELECT hyperparameters FROM hptune.trials
+		WHERE study_id = hptune.study_id('seed_a'))) AS all_from_seed_a
+  FROM hptune.best_hyperparameters('seed_a', 100) h;
+
 -- an error inside the function fails that trial only; the search goes on
 CREATE FUNCTION picky(hp jsonb) RETURNS float8 LANGUAGE plpgsql AS $$
 BEGIN

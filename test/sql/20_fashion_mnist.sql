@@ -49,6 +49,7 @@ SELECT count(*) FILTER (WHERE line ~ '^Trial [0-9]+ summary$') AS trial_blocks,
 
 -- best models, predictions, evaluation
 SELECT count(*) AS best_two FROM hptune.best_models('fmnist', 2);
+SELECT count(*) AS one_per_trial FROM hptune.best_models('fmnist', 100);
 SELECT hptune.best_models('fmnist') AS best \gset
 SELECT avg((hptune.predict_class(:best, image) = label::text)::int) >= 0.78 AS test_accuracy_at_least_0_78
   FROM fashion_mnist WHERE split = 'test';

@@ -1,13 +1,13 @@
 /*-------------------------------------------------------------------------
  *
- * loader.h
+ * encode.h
  *	  Encoding of SQL values into model inputs, shared by the loader (whole
  *	  queries) and predict (one row at a time).
  *
  *-------------------------------------------------------------------------
  */
-#ifndef HPTUNE_LOADER_H
-#define HPTUNE_LOADER_H
+#ifndef HPTUNE_ENCODE_H
+#define HPTUNE_ENCODE_H
 
 #include "postgres.h"
 
@@ -28,10 +28,11 @@ extern Vocab *vocab_from_words(const char **words, int n);
 extern int32 vocab_add(Vocab *v, const char *s);
 extern int32 vocab_lookup(const Vocab *v, const char *s);
 
-extern FeatureKind loader_feature_kind(Oid typid, const char *colname);
-extern float loader_datum_to_float(Oid typid, Datum d);
-extern bool loader_encode_dense(const FeatureSpec *f, Oid typid, Datum d,
+extern FeatureKind encode_feature_kind(Oid typid, const char *colname);
+extern float encode_datum_float(Oid typid, Datum d);
+extern bool encode_dense(const FeatureSpec *f, Oid typid, Datum d,
 								bool isnull, float *dst, const char *rowdesc);
-extern char *loader_datum_text(Oid typid, Datum d);
+extern char *encode_datum_text(Oid typid, Datum d);
+extern bool encode_is_numeric_type(Oid typid);
 
-#endif							/* HPTUNE_LOADER_H */
+#endif							/* HPTUNE_ENCODE_H */

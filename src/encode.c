@@ -1,0 +1,181 @@
+/*-------------------------------------------------------------------------
+ *
+ * encode.c
+ *	  SQL values -> model inputs: the feature kind of a column type, and the
+ *	  encoding of numbers, booleans and numeric arrays into float32, shared
+ *	  by the loader (whole queries) and predict (one row at a time).
+ *
+ * Numeric arrays are read from the array's data area directly: a float4[]
+ * is one memcpy, other element types one tight conversion loop; only
+ * numeric[] goes through deconstruct_array.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/lsyscache.h"
+
+#include "encode.h"
+
+bool
+encode_is_numeric_type(Oid t)
+{
+	return t == INT2OID || t == INT4OID || t == INT8OID || t == FLOAT4OID ||
+		t == FLOAT8OID || t == NUMERICOID || t == OIDOID;
+}
+
+static bool
+encode_is_text_type(Oid t)
+{
+	return t == TEXTOID || t == VARCHAROID || t == BPCHAROID || t == NAMEOID ||
+		type_is_enum(t);
+}
+
+float
+encode_datum_float(Oid typid, Datum d)
+{
+	switch (typid)
+	{
+		case INT2OID:
+			return (float) DatumGetInt16(d);
+		case INT4OID:
+			return (float) DatumGetInt32(d);
+		case INT8OID:
+			return (float) DatumGetInt64(d);
+		case OIDOID:
+			return (float) DatumGetObjectId(d);
+		case FLOAT4OID:
+			return DatumGetFloat4(d);
+		case FLOAT8OID:
+			return (float) DatumGetFloat8(d);
+		case NUMERICOID:
+			return (float) DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
+		case BOOLOID:
+			return DatumGetBool(d) ? 1.0f : 0.0f;
+	}
+	elog(ERROR, "unexpected type %u", typid);
+	return 0;
+}
+
+FeatureKind
+encode_feature_kind(Oid typid, const char *colname)
+{
+	Oid			elem = get_element_type(typid);
+
+	if (typid == BOOLOID)
+		return FEATURE_BOOLEAN;
+	if (encode_is_numeric_type(typid))
+		return FEATURE_NUMERIC;
+	if (OidIsValid(elem) && (encode_is_numeric_type(elem) || elem == BOOLOID))
+		return FEATURE_ARRAY;
+	if (encode_is_text_type(typid))
+		return FEATURE_ONEHOT;
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("column \"%s\" has a type hptune cannot use as a feature", colname),
+			 errdetail("Its type is %s.", format_type_be(typid)),
+			 errhint("Use numbers, booleans, numeric arrays, text or enums; cast or drop the column.")));
+	return FEATURE_NUMERIC;
+}
+
+/*
+ * Encode a number, boolean or numeric array into dst[0..width-1].  Returns
+ * false for a NULL (dst then holds NaN).  rowdesc names the row in errors.
+ */
+bool
+encode_dense(const FeatureSpec *f, Oid typid, Datum d, bool isnull,
+					float *dst, const char *rowdesc)
+{
+	if (isnull)
+	{
+		for (int i = 0; i < f->width; i++)
+			dst[i] = get_float4_nan();
+		return false;
+	}
+	if (f->kind != FEATURE_ARRAY)
+		dst[0] = encode_datum_float(typid, d);
+	else
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(d);
+		int			n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+		Oid			elem = ARR_ELEMTYPE(arr);
+
+		if (n != f->width)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("arrays in column \"%s\" have different lengths", f->name),
+					 errdetail("%s has %d elements where %d were expected.", rowdesc, n, f->width),
+					 errhint("Make every array the same length, for example with a WHERE clause on array_length().")));
+		if (ARR_HASNULL(arr))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("array in column \"%s\" contains null", f->name),
+					 errdetail("%s has a null element.", rowdesc),
+					 errhint("Replace null elements, e.g. with array_replace(col, NULL, 0).")));
+		if (elem == FLOAT4OID)
+			memcpy(dst, ARR_DATA_PTR(arr), sizeof(float) * n);
+		else if (elem == FLOAT8OID)
+		{
+			const double *src = (const double *) ARR_DATA_PTR(arr);
+
+			for (int i = 0; i < n; i++)
+				dst[i] = (float) src[i];
+		}
+		else if (elem == INT4OID)
+		{
+			const int32 *src = (const int32 *) ARR_DATA_PTR(arr);
+
+			for (int i = 0; i < n; i++)
+				dst[i] = (float) src[i];
+		}
+		else if (elem == INT2OID)
+		{
+			const int16 *src = (const int16 *) ARR_DATA_PTR(arr);
+
+			for (int i = 0; i < n; i++)
+				dst[i] = (float) src[i];
+		}
+		else
+		{
+			Datum	   *elems;
+			bool	   *nulls;
+			int			count;
+			int16		typlen;
+			bool		typbyval;
+			char		typalign;
+
+			get_typlenbyvalalign(elem, &typlen, &typbyval, &typalign);
+			deconstruct_array(arr, elem, typlen, typbyval, typalign, &elems, &nulls, &count);
+			for (int i = 0; i < count; i++)
+				dst[i] = encode_datum_float(elem, elems[i]);
+		}
+		if ((Pointer) arr != DatumGetPointer(d))
+			pfree(arr);
+	}
+	for (int i = 0; i < f->width; i++)
+		if (isnan(dst[i]) || isinf(dst[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("column \"%s\" contains NaN or infinity", f->name),
+					 errdetail("%s has %s.", rowdesc, isnan(dst[i]) ? "NaN" : "an infinite value"),
+					 errhint("Filter such rows out, or replace the values in the query.")));
+	return true;
+}
+
+/* the text form of a datum: labels and one-hot values */
+char *
+encode_datum_text(Oid typid, Datum d)
+{
+	Oid			out;
+	bool		varlena;
+
+	getTypeOutputInfo(typid, &out, &varlena);
+	return OidOutputFunctionCall(out, d);
+}
+
