@@ -393,7 +393,7 @@ hptune_hyperparameters_check(PG_FUNCTION_ARGS)
 	char	   *name;
 	char	   *kind;
 	HpDef		hp;
-	Study	   *study = NULL;
+	Study	   *study;
 	HpSpace    *user;
 	HpSpace		others;
 	HpSpace		builtin = {0, NULL};
@@ -415,29 +415,7 @@ hptune_hyperparameters_check(PG_FUNCTION_ARGS)
 	catalog_row_to_hpdef(&hp, name, kind, values, nulls);
 
 	/* the space it joins: the hypermodel's rows, then the user's */
-	{
-		Oid			types[1] = {INT8OID};
-		Datum		args[1] = {Int64GetDatum(study_id)};
-
-		SPI_connect();
-		if (SPI_execute_with_args("SELECT name FROM hptune.studies WHERE study_id = $1",
-								  1, types, args, NULL, true, 1) == SPI_OK_SELECT &&
-			SPI_processed == 1)
-		{
-			char	   *sname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-
-			SPI_finish();
-			study = catalog_get_study(sname, false);
-		}
-		else
-			SPI_finish();
-	}
-	if (study == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("study %lld does not exist", (long long) study_id),
-				 errdetail("No study with study_id %lld is visible to this role.", (long long) study_id),
-				 errhint("Create the study with hptune.create_study() first.")));
+	study = catalog_get_study_by_id(study_id);
 	user = catalog_load_user_space(study_id, NULL);
 	if (study->hypermodel && hypermodel_from_name(study->hypermodel, &hmkind))
 		hypermodel_default_space(hmkind, &builtin);
@@ -492,12 +470,9 @@ hptune_hyperparameters_check(PG_FUNCTION_ARGS)
 		}
 		if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		{
-			int			maxpos = 0;
-
+			/* declaration order: after the study's other rows */
 			colnums[ncols] = SPI_fnumber(desc, "position");
-			for (int i = 0; i < user->n; i++)
-				maxpos = Max(maxpos, i + 1);
-			newvals[ncols++] = Int32GetDatum(maxpos + 1);
+			newvals[ncols++] = Int32GetDatum(user->n + 1);
 		}
 		if (ncols > 0)
 			tuple = heap_modify_tuple_by_cols(tuple, desc, ncols, colnums, newvals, newnulls);

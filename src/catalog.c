@@ -48,32 +48,19 @@ catalog_text(HeapTuple tup, TupleDesc desc, int col)
 	return isnull ? NULL : TextDatumGetCString(d);
 }
 
-/*
- * Look a study up by name.  RLS hides other roles' studies, so "not found"
- * covers both.
- */
-Study *
-catalog_get_study(const char *name, bool missing_ok)
+/* read one study row selected by "WHERE <where>" with one parameter */
+static Study *
+catalog_fetch_study(const char *where, Oid type, Datum value)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
 	Study	   *study = NULL;
 
-	if (name == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("study name must not be null"),
-				 errdetail("study is null."),
-				 errhint("Pass the name given to hptune.create_study().")));
-
-	values[0] = CStringGetTextDatum(name);
 	SPI_connect();
-	catalog_exec("SELECT study_id, name, owner::oid, hypermodel, objective, direction,"
-				 " tuner, tuner_options::text, max_trials, executions_per_trial,"
-				 " objective_function::oid, seed, oracle_state"
-				 " FROM hptune.studies WHERE name = $1",
-				 1, types, values, NULL, true);
+	catalog_exec(psprintf("SELECT study_id, name, owner::oid, hypermodel, objective, direction,"
+						  " tuner, tuner_options::text, max_trials, executions_per_trial,"
+						  " objective_function::oid, seed, oracle_state"
+						  " FROM hptune.studies WHERE %s", where),
+				 1, &type, &value, NULL, true);
 	if (SPI_processed == 1)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[0];
@@ -103,13 +90,47 @@ catalog_get_study(const char *name, bool missing_ok)
 		MemoryContextSwitchTo(old);
 	}
 	SPI_finish();
+	return study;
+}
 
+/*
+ * Look a study up by name.  RLS hides other roles' studies, so "not found"
+ * covers both.
+ */
+Study *
+catalog_get_study(const char *name, bool missing_ok)
+{
+	Study	   *study;
+
+	if (name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("study name must not be null"),
+				 errdetail("study is null."),
+				 errhint("Pass the name given to hptune.create_study().")));
+	study = catalog_fetch_study("name = $1", TEXTOID, CStringGetTextDatum(name));
 	if (study == NULL && !missing_ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("study \"%s\" does not exist", name),
 				 errdetail("No study named \"%s\" is visible to the current role.", name),
 				 errhint("Create it with hptune.create_study(), or check the name in hptune.studies.")));
+	return study;
+}
+
+/* the same by study_id (rows of the catalog refer to studies by id) */
+Study *
+catalog_get_study_by_id(int64 study_id)
+{
+	Study	   *study = catalog_fetch_study("study_id = $1", INT8OID, Int64GetDatum(study_id));
+
+	if (study == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("study %lld does not exist", (long long) study_id),
+				 errdetail("No study with study_id %lld is visible to the current role.",
+						   (long long) study_id),
+				 errhint("Create the study with hptune.create_study() first.")));
 	return study;
 }
 

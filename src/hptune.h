@@ -121,6 +121,7 @@ extern void runner_search(const char *study_name, const SearchArgs *args,
 
 /* catalog.c */
 extern Study *catalog_get_study(const char *name, bool missing_ok);
+extern Study *catalog_get_study_by_id(int64 study_id);
 extern void catalog_delete_study(int64 study_id);
 extern HpSpace *catalog_load_space(const Study *study);
 extern HpSpace *catalog_load_user_space(int64 study_id, const char *skip_name);
