@@ -46,6 +46,7 @@
 #include "encode.h"
 
 #define LOADER_INITIAL_ROWS 1024
+#define LOADER_MEMORY_HINT "Raise hptune.max_memory, or select fewer rows or columns."
 
 typedef struct LoaderColumn
 {
@@ -91,7 +92,7 @@ typedef struct LoaderState
 } LoaderState;
 
 void
-loader_check_memory(size_t bytes, const char *what)
+loader_check_memory(size_t bytes, const char *what, const char *hint)
 {
 	size_t		limit = (size_t) hptune_max_memory_kb * 1024;
 
@@ -101,7 +102,7 @@ loader_check_memory(size_t bytes, const char *what)
 				 errmsg("%s needs more memory than hptune.max_memory allows", what),
 				 errdetail("It needs %zu kB; hptune.max_memory is %d kB.",
 						   bytes / 1024 + 1, hptune_max_memory_kb),
-				 errhint("Raise hptune.max_memory, or select fewer rows or columns.")));
+				 errhint("%s", hint)));
 }
 
 /*
@@ -225,7 +226,8 @@ loader_grow(LoaderState *st)
 	int64		newcap = st->capacity ? st->capacity * 2 : LOADER_INITIAL_ROWS;
 	size_t		bytes = dataset_bytes(newcap, st->dense_width);
 
-	loader_check_memory(bytes + st->other_bytes, psprintf("the %s data", st->what));
+	loader_check_memory(bytes + st->other_bytes, psprintf("the %s data", st->what),
+						LOADER_MEMORY_HINT);
 	st->x = st->x ? repalloc_huge(st->x, sizeof(float) * newcap * Max(st->dense_width, 1)) :
 		palloc_extended(sizeof(float) * newcap * Max(st->dense_width, 1), MCXT_ALLOC_HUGE);
 	st->y = st->y ? repalloc_huge(st->y, sizeof(float) * newcap) :
@@ -523,7 +525,7 @@ loader_finish_training(LoaderState *st, Dataset *out)
 	else
 	{
 		loader_check_memory(dataset_bytes(st->nrows, ncols) + dataset_bytes(st->nrows, st->dense_width),
-							"the training data");
+							"the training data", LOADER_MEMORY_HINT);
 		out->x = palloc_extended(sizeof(float) * st->nrows * ncols, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		for (int64 r = 0; r < st->nrows; r++)
 		{

@@ -153,6 +153,30 @@ train_metrics_jsonb(const MetricValue *m, int n)
 	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
 }
 
+/*
+ * Memory one training run needs besides its data: the parameters, their
+ * gradients and two optimizer moments, a best-epoch copy, and the batch's
+ * activations and their gradients.
+ */
+static size_t
+train_model_bytes(const ModelConfig *cfg, const DatasetEncoding *enc)
+{
+	double		params = 0;
+	double		units = 0;
+	int			in = enc->ncols;
+	int			outputs = enc->task == TASK_CLASSIFICATION ? enc->nclasses : 1;
+
+	for (int i = 0; i < cfg->num_layers; i++)
+	{
+		params += (double) in * cfg->units[i] + cfg->units[i];
+		units += cfg->units[i];
+		in = cfg->units[i];
+	}
+	params += (double) in * outputs + outputs;
+	units += outputs + enc->ncols;
+	return (size_t) (sizeof(float) * (params * 5 + units * 3 * cfg->batch_size));
+}
+
 typedef struct ExecutionOutcome
 {
 	int			best_step;
@@ -188,6 +212,11 @@ train_execution(const Study *study, const char *hypermodel, int trial_id, int ex
 		model_config_set(&cfg, space->hps[i].name, values->values[i]);
 	cfg.seed = seed ^ ((uint64) trial_id * UINT64CONST(0xBF58476D1CE4E5B9)) ^
 		((uint64) (execution + 1) * UINT64CONST(0x94D049BB133111EB));
+	loader_check_memory(train_model_bytes(&cfg, data->enc) +
+						dataset_bytes(data->train.nrows, data->train.ncols) +
+						dataset_bytes(data->validation.nrows, data->validation.ncols),
+						"training this model",
+						"Raise hptune.max_memory, or narrow the ranges of units, num_layers or batch_size.");
 	model = model_create(&cfg, data->enc);
 	train_set_blas_threads();
 	trainer = trainer_create(model, &data->train, val);

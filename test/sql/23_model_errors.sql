@@ -32,6 +32,8 @@ SELECT test_util.try($$SELECT * FROM hptune.search('needs_val', train => 'SELECT
 SET hptune.max_memory = '1MB';
 SELECT test_util.try($$SELECT * FROM hptune.search('needs_val', train => 'SELECT ARRAY(SELECT 0::float4 FROM generate_series(1, 1000)) AS x, label FROM pts',
 	validation_split => 0.2)$$);
+SET hptune.max_memory = '2MB';
+SELECT test_util.try($$SELECT hptune.fit('mlp', '{"num_layers": 2, "units": 1024}', 'SELECT a, b, label FROM pts')$$);
 RESET hptune.max_memory;
 SELECT test_util.try($$SELECT hptune.fit('xgboost', '{}', 'SELECT a, label FROM pts')$$);
 SELECT test_util.try($$SELECT hptune.fit('mlp', '{"activation": "swish"}', 'SELECT a, label FROM pts')$$);
