@@ -59,6 +59,7 @@ predict_fill(CachedModel *c, bytea *blob)
 {
 	MemoryContext old = MemoryContextSwitchTo(c->cxt);
 
+	train_set_blas_threads();
 	c->model = model_deserialize(VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &c->enc);
 	c->vocabs = palloc0(sizeof(Vocab *) * Max(c->enc->nfeatures, 1));
 	for (int i = 0; i < c->enc->nfeatures; i++)

@@ -33,6 +33,11 @@
 #include <math.h>
 #include <string.h>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define OPTIM_X86_ROW 1
+#endif
+
 #define SELU_ALPHA 1.6732632423543772
 #define SELU_SCALE 1.0507009873554805
 
@@ -181,30 +186,90 @@ layer_activation_backward(Activation act, const float *a, const float *pre,
 }
 
 /*
- * a (out) = x W for one row x (in), as predict() from SQL calls it.  The
- * kernel is streamed from cache once, row by row, and the rows of W whose
- * input is zero are skipped: for sparse inputs (one-hot columns, blank
- * pixels) that halves the bytes read, which is what one row costs.
+ * Columns [from, to) of a (out) = x W for one row x (in), as predict()
+ * from SQL calls it: W is streamed once, row by row, and the rows whose
+ * input is zero are skipped (for sparse inputs, one-hot columns or blank
+ * pixels, that cuts the bytes read, which is what one row costs).
  */
 CORE_CLONES static void
-layer_row_product(const float *restrict x, const float *restrict w, int in,
-				  int out, float *restrict a)
+layer_row_product_c(const float *restrict x, const float *restrict w, int in,
+					int out, int from, int to, float *restrict a)
 {
-	memset(a, 0, out * sizeof(float));
+	memset(a + from, 0, (to - from) * sizeof(float));
 	for (int i = 0; i < in; i++)
 	{
 		const float *row = w + (int64_t) i * out;
 		float		xi = x[i];
-		int			j = 0;
+		int			j = from;
 
 		if (xi == 0.0f)
 			continue;
-		for (; j + CORE_BLOCK <= out; j += CORE_BLOCK)
+		for (; j + CORE_BLOCK <= to; j += CORE_BLOCK)
 			for (int k = 0; k < CORE_BLOCK; k++)
 				a[j + k] += xi * row[j + k];
-		for (; j < out; j++)
+		for (; j < to; j++)
 			a[j] += xi * row[j];
 	}
+}
+
+#ifdef OPTIM_X86_ROW
+/*
+ * The same for 128 columns at a time with the sums held in eight AVX-512
+ * registers: the plain loop above reloads and stores its sums for every
+ * input, and runs at a third of the speed.
+ */
+__attribute__((target("avx512f"))) static int
+layer_row_product_avx512(const float *x, const float *w, int in, int out,
+						 float *a)
+{
+	int			jb = 0;
+
+	for (; jb + 128 <= out; jb += 128)
+	{
+		__m512		s0 = _mm512_setzero_ps(),
+					s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+
+		for (int i = 0; i < in; i++)
+		{
+			const float *r = w + (int64_t) i * out + jb;
+			__m512		xi;
+
+			if (x[i] == 0.0f)
+				continue;
+			xi = _mm512_set1_ps(x[i]);
+			s0 = _mm512_fmadd_ps(xi, _mm512_loadu_ps(r), s0);
+			s1 = _mm512_fmadd_ps(xi, _mm512_loadu_ps(r + 16), s1);
+			s2 = _mm512_fmadd_ps(xi, _mm512_loadu_ps(r + 32), s2);
+			s3 = _mm512_fmadd_ps(xi, _mm512_loadu_ps(r + 48), s3);
+			s4 = _mm512_fmadd_ps(xi, _mm512_loadu_ps(r + 64), s4);
+			s5 = _mm512_fmadd_ps(xi, _mm512_loadu_ps(r + 80), s5);
+			s6 = _mm512_fmadd_ps(xi, _mm512_loadu_ps(r + 96), s6);
+			s7 = _mm512_fmadd_ps(xi, _mm512_loadu_ps(r + 112), s7);
+		}
+		_mm512_storeu_ps(a + jb, s0);
+		_mm512_storeu_ps(a + jb + 16, s1);
+		_mm512_storeu_ps(a + jb + 32, s2);
+		_mm512_storeu_ps(a + jb + 48, s3);
+		_mm512_storeu_ps(a + jb + 64, s4);
+		_mm512_storeu_ps(a + jb + 80, s5);
+		_mm512_storeu_ps(a + jb + 96, s6);
+		_mm512_storeu_ps(a + jb + 112, s7);
+	}
+	return jb;
+}
+#endif
+
+static void
+layer_row_product(const float *x, const float *w, int in, int out, float *a)
+{
+	int			done = 0;
+
+#ifdef OPTIM_X86_ROW
+	if (core_cpu_level() >= 2)
+		done = layer_row_product_avx512(x, w, in, out, a);
+#endif
+	if (done < out)
+		layer_row_product_c(x, w, in, out, done, out, a);
 }
 
 /* a (rows x out) = act(x W + b); pre gets x W + b when not NULL */

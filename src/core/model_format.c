@@ -158,6 +158,16 @@ format_put_str(FormatWriter *w, const char *s)
 	memcpy(format_reserve(w, n), s, n);
 }
 
+/* a string the reader requires: refuse to write a blob it would reject */
+static void
+format_put_required_str(FormatWriter *w, const char *s, const char *what)
+{
+	if (s == NULL)
+		core_error(CORE_ERR_INTERNAL, "incomplete dataset encoding",
+				   core_psprintf("The encoding has no %s.", what), NULL);
+	format_put_str(w, s);
+}
+
 static void
 format_check_floats(const float *v, int64_t n, const char *what)
 {
@@ -168,6 +178,40 @@ format_check_floats(const float *v, int64_t n, const char *what)
 					   "Keep the weights of an epoch whose loss was finite.");
 }
 
+/*
+ * The reader's structural rules, applied before writing, so that a loader
+ * bug shows when a model is saved, not later as a "corrupted" model.
+ */
+static void
+format_check_encoding(const DatasetEncoding *enc, const Model *m)
+{
+	const char *problem = NULL;
+
+	if (enc->ncols != m->ninputs || enc->task != m->task)
+		problem = "its width or task differs from the model's";
+	else if (enc->nfeatures < 0 || enc->nfeatures > enc->ncols ||
+			 (enc->nfeatures > 0 && enc->features == NULL))
+		problem = "its feature list is invalid";
+	else if (enc->nclasses < 0 || (enc->nclasses > 0 && enc->classes == NULL) ||
+			 (m->task == TASK_CLASSIFICATION && enc->nclasses != m->noutputs))
+		problem = "its class list does not match the model's outputs";
+	for (int f = 0; problem == NULL && f < enc->nfeatures; f++)
+	{
+		const FeatureSpec *fs = &enc->features[f];
+
+		if ((unsigned) fs->kind > FEATURE_ONEHOT || fs->width < 1 ||
+			fs->offset < 0 || (int64_t) fs->offset + fs->width > enc->ncols ||
+			((fs->kind == FEATURE_NUMERIC || fs->kind == FEATURE_BOOLEAN) && fs->width != 1) ||
+			(fs->kind == FEATURE_ONEHOT ? fs->nvocab != fs->width : fs->nvocab != 0) ||
+			(fs->nvocab > 0 && fs->vocab == NULL) ||
+			!isfinite(fs->impute_value))
+			problem = core_psprintf("feature %d is inconsistent", f + 1);
+	}
+	if (problem)
+		core_error(CORE_ERR_INTERNAL, "dataset encoding does not describe the model",
+				   core_psprintf("The encoding cannot be saved: %s.", problem), NULL);
+}
+
 static void
 format_write_encoding(FormatWriter *w, const DatasetEncoding *enc)
 {
@@ -176,13 +220,13 @@ format_write_encoding(FormatWriter *w, const DatasetEncoding *enc)
 	{
 		const FeatureSpec *fs = &enc->features[f];
 
-		format_put_str(w, fs->name);
+		format_put_required_str(w, fs->name, "feature name");
 		format_put_u32(w, fs->kind);
 		format_put_u32(w, fs->offset);
 		format_put_u32(w, fs->width);
 		format_put_u32(w, fs->nvocab);
 		for (int v = 0; v < fs->nvocab; v++)
-			format_put_str(w, fs->vocab[v]);
+			format_put_required_str(w, fs->vocab[v], "vocabulary entry");
 		format_put_u8(w, fs->has_impute ? 1 : 0);
 		format_put_floats(w, &fs->impute_value, 1);
 	}
@@ -192,7 +236,7 @@ format_write_encoding(FormatWriter *w, const DatasetEncoding *enc)
 	format_put_str(w, enc->label_type);
 	format_put_u32(w, enc->nclasses);
 	for (int c = 0; c < enc->nclasses; c++)
-		format_put_str(w, enc->classes[c]);
+		format_put_required_str(w, enc->classes[c], "class label");
 }
 
 void *
@@ -203,10 +247,7 @@ model_serialize(const Model *m, const DatasetEncoding *enc, size_t *len)
 	uint64_t	payload;
 	uint8_t    *h;
 
-	if (enc->ncols != m->ninputs || enc->task != m->task)
-		core_error(CORE_ERR_INTERNAL, "encoding does not match the model",
-				   core_psprintf("The encoding has %d columns, the model %d inputs.",
-								 enc->ncols, m->ninputs), NULL);
+	format_check_encoding(enc, m);
 	format_check_floats(m->params, m->nparams, "weights");
 	if (m->norm_mean)
 	{
@@ -556,7 +597,7 @@ format_read_payload(FormatReader *r, Model *m)
 									 (unsigned long long) nparams,
 									 (long long) m->nparams);
 	if (r->build)
-		m->params = core_alloc_raw(nparams * sizeof(float));
+		model_alloc_params(m);
 	format_get_floats(r, r->build ? m->params : NULL, nparams, false, "weights");
 	has_norm = format_get_bool(r, "normalisation flag");
 	if (has_norm && !c.normalize)

@@ -71,7 +71,8 @@ struct Model
 	int			maxwidth;		/* widest layer output */
 	DenseLayer	layers[MODEL_MAX_LAYERS + 1];
 	int64_t		nparams;
-	float	   *params;
+	float	   *params;			/* 64-byte aligned, inside params_block */
+	void	   *params_block;
 	float	   *norm_mean;		/* ninputs, or NULL */
 	float	   *norm_scale;		/* 1 / standard deviation */
 	/* caches for predict and evaluate (mutable behind const Model *) */
@@ -140,6 +141,8 @@ model_rng_uniform(ModelRng *r)
  * a config out of range with the given error code */
 extern void model_layout(Model *m, const ModelConfig *c, TaskKind task,
 						 int ninputs, int noutputs, CoreErrorCode code);
+/* allocate m->params (uninitialised), aligned to a cache line */
+extern void model_alloc_params(Model *m);
 extern void model_check_config(const ModelConfig *c, CoreErrorCode code);
 extern void model_scratch_reserve(Model *m, int rows);
 /* inference forward pass on rows <= scratch.rows; logits into out */
@@ -194,6 +197,8 @@ typedef struct Optimizer
 	float	   *slot2;			/* adam v, rmsprop momentum */
 } Optimizer;
 
+/* x86: 2 with AVX-512, 1 with AVX2, else 0 (detected once) */
+extern int	core_cpu_level(void);
 extern void optim_init(Optimizer *o, const ModelConfig *c, int64_t n);
 extern void optim_step(Optimizer *o, float *params, const float *grads);
 extern void optim_free(Optimizer *o);

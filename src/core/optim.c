@@ -139,8 +139,8 @@ OPTIM_INSTANCES(sse2, , __m128, 4,
 /* 2 = AVX-512, 1 = AVX2, 0 = SSE2; -1 not yet known */
 static int	optim_isa = -1;
 
-static int
-optim_detect_isa(void)
+int
+core_cpu_level(void)
 {
 	if (optim_isa < 0)
 	{
@@ -153,6 +153,12 @@ optim_detect_isa(void)
 			optim_isa = 0;
 	}
 	return optim_isa;
+}
+#else
+int
+core_cpu_level(void)
+{
+	return 0;
 }
 #endif
 
@@ -205,7 +211,7 @@ optim_adam(float *p, const float *g, float *m, float *v, int64_t n,
 	int64_t		done = 0;
 
 #ifdef OPTIM_X86
-	switch (optim_detect_isa())
+	switch (core_cpu_level())
 	{
 		case 2:
 			done = optim_adam_avx512(p, g, m, v, n, k);
@@ -229,7 +235,7 @@ optim_rmsprop(float *p, const float *g, float *a, int64_t n,
 	int64_t		done = 0;
 
 #ifdef OPTIM_X86
-	switch (optim_detect_isa())
+	switch (core_cpu_level())
 	{
 		case 2:
 			done = optim_rmsprop_avx512(p, g, a, n, k);
@@ -252,7 +258,7 @@ optim_adagrad(float *p, const float *g, float *a, int64_t n,
 	int64_t		done = 0;
 
 #ifdef OPTIM_X86
-	switch (optim_detect_isa())
+	switch (core_cpu_level())
 	{
 		case 2:
 			done = optim_adagrad_avx512(p, g, a, n, k);

@@ -154,8 +154,10 @@ trainer_create(Model *m, const Dataset *train, const Dataset *validation)
 void
 trainer_free(Trainer *t)
 {
-	void	   *bufs[] = {t->grads, t->xbatch, t->ybatch, t->perm, t->mask,
-	t->dropped, t->delta[0], t->delta[1], t->pairs, t->eval_out};
+	void	   *bufs[] = {
+		t->grads, t->xbatch, t->ybatch, t->perm, t->mask, t->dropped,
+		t->delta[0], t->delta[1], t->pairs, t->eval_out
+	};
 
 	for (int i = 0; i < (int) (sizeof(bufs) / sizeof(bufs[0])); i++)
 		if (bufs[i])
