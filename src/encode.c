@@ -84,13 +84,36 @@ encode_feature_kind(Oid typid, const char *colname)
 	return FEATURE_NUMERIC;
 }
 
+char *
+encode_row_desc(RowRef ref)
+{
+	if (ref.rowno > 0)
+		return psprintf("Row " INT64_FORMAT " of the %s query", ref.rowno, ref.what);
+	return pstrdup(ref.what);
+}
+
+/*
+ * No NaN or infinity among n floats: their exponent bits are not all ones.
+ * Branch-free over integers, so the compiler vectorises it.
+ */
+static bool
+encode_all_finite(const float *x, int n)
+{
+	const uint32 *bits = (const uint32 *) x;
+	uint32		bad = 0;
+
+	for (int i = 0; i < n; i++)
+		bad |= ((bits[i] & 0x7f800000u) == 0x7f800000u);
+	return bad == 0;
+}
+
 /*
  * Encode a number, boolean or numeric array into dst[0..width-1].  Returns
- * false for a NULL (dst then holds NaN).  rowdesc names the row in errors.
+ * false for a NULL (dst then holds NaN).  ref names the row in errors.
  */
 bool
 encode_dense(const FeatureSpec *f, Oid typid, Datum d, bool isnull,
-					float *dst, const char *rowdesc)
+					float *dst, RowRef ref)
 {
 	if (isnull)
 	{
@@ -110,13 +133,13 @@ encode_dense(const FeatureSpec *f, Oid typid, Datum d, bool isnull,
 			ereport(ERROR,
 					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 					 errmsg("arrays in column \"%s\" have different lengths", f->name),
-					 errdetail("%s has %d elements where %d were expected.", rowdesc, n, f->width),
+					 errdetail("%s has %d elements where %d were expected.", encode_row_desc(ref), n, f->width),
 					 errhint("Make every array the same length, for example with a WHERE clause on array_length().")));
 		if (ARR_HASNULL(arr))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("array in column \"%s\" contains null", f->name),
-					 errdetail("%s has a null element.", rowdesc),
+					 errdetail("%s has a null element.", encode_row_desc(ref)),
 					 errhint("Replace null elements, e.g. with array_replace(col, NULL, 0).")));
 		if (elem == FLOAT4OID)
 			memcpy(dst, ARR_DATA_PTR(arr), sizeof(float) * n);
@@ -158,13 +181,15 @@ encode_dense(const FeatureSpec *f, Oid typid, Datum d, bool isnull,
 		if ((Pointer) arr != DatumGetPointer(d))
 			pfree(arr);
 	}
-	for (int i = 0; i < f->width; i++)
-		if (isnan(dst[i]) || isinf(dst[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("column \"%s\" contains NaN or infinity", f->name),
-					 errdetail("%s has %s.", rowdesc, isnan(dst[i]) ? "NaN" : "an infinite value"),
-					 errhint("Filter such rows out, or replace the values in the query.")));
+	if (!encode_all_finite(dst, f->width))
+		for (int i = 0; i < f->width; i++)
+			if (isnan(dst[i]) || isinf(dst[i]))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("column \"%s\" contains NaN or infinity", f->name),
+						 errdetail("%s has %s.", encode_row_desc(ref),
+								   isnan(dst[i]) ? "NaN" : "an infinite value"),
+						 errhint("Filter such rows out, or replace the values in the query.")));
 	return true;
 }
 

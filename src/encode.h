@@ -30,8 +30,20 @@ extern int32 vocab_lookup(const Vocab *v, const char *s);
 
 extern FeatureKind encode_feature_kind(Oid typid, const char *colname);
 extern float encode_datum_float(Oid typid, Datum d);
+/*
+ * Where a value comes from, for error details: "Row 17 of the training
+ * query" (rowno > 0), or just what (rowno 0), e.g. "The row".  Formatted
+ * only when an error is raised.
+ */
+typedef struct RowRef
+{
+	const char *what;
+	int64		rowno;
+} RowRef;
+
+extern char *encode_row_desc(RowRef ref);
 extern bool encode_dense(const FeatureSpec *f, Oid typid, Datum d,
-								bool isnull, float *dst, const char *rowdesc);
+						 bool isnull, float *dst, RowRef ref);
 extern char *encode_datum_text(Oid typid, Datum d);
 extern bool encode_is_numeric_type(Oid typid);
 

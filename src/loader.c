@@ -25,6 +25,8 @@
  */
 #include "postgres.h"
 
+#include <sys/mman.h>
+
 #include "access/tupdesc.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -32,6 +34,8 @@
 #include "parser/parse_func.h"
 #include "utils/varlena.h"
 #include "executor/tuptable.h"
+#include "nodes/plannodes.h"
+#include "utils/plancache.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
@@ -46,6 +50,7 @@
 #include "encode.h"
 
 #define LOADER_INITIAL_ROWS 1024
+#define LOADER_PAGE 4096
 #define LOADER_MEMORY_HINT "Raise hptune.max_memory, or select fewer rows or columns."
 
 typedef struct LoaderColumn
@@ -87,6 +92,7 @@ typedef struct LoaderState
 	float	   *y;
 	int32	   *label_codes;	/* classification: per row */
 	size_t		other_bytes;	/* memory already held (training data) */
+	int64		expected_rows;	/* the planner's estimate, for the first allocation */
 	MemoryContext cxt;			/* where the data lives: the caller's context,
 								 * not the executor's, which ends with the query */
 } LoaderState;
@@ -181,6 +187,23 @@ loader_setup_columns(LoaderState *st, TupleDesc desc)
 		st->classes = vocab_create();
 }
 
+/*
+ * Ask for transparent huge pages on a large matrix before it is first
+ * written: filling 200 MB through 4 kB page faults costs more than reading
+ * the rows.  Only the page-aligned interior is advised; failure is harmless.
+ */
+static void
+loader_advise_huge(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t	start = TYPEALIGN(LOADER_PAGE, (uintptr_t) p);
+	uintptr_t	end = TYPEALIGN_DOWN(LOADER_PAGE, (uintptr_t) p + len);
+
+	if (len >= 8 * 1024 * 1024 && end > start)
+		(void) madvise((void *) start, end - start, MADV_HUGEPAGE);
+#endif
+}
+
 /* training: array widths and dense offsets come from the first row */
 static void
 loader_layout(LoaderState *st, TupleTableSlot *slot)
@@ -223,13 +246,14 @@ loader_layout(LoaderState *st, TupleTableSlot *slot)
 static void
 loader_grow(LoaderState *st)
 {
-	int64		newcap = st->capacity ? st->capacity * 2 : LOADER_INITIAL_ROWS;
-	size_t		bytes = dataset_bytes(newcap, st->dense_width);
+	int64		newcap = st->capacity ? st->capacity * 2 :
+		Max(LOADER_INITIAL_ROWS, st->expected_rows + st->expected_rows / 16);
+	size_t		xbytes = sizeof(float) * newcap * Max(st->dense_width, 1);
 
-	loader_check_memory(bytes + st->other_bytes, psprintf("the %s data", st->what),
-						LOADER_MEMORY_HINT);
-	st->x = st->x ? repalloc_huge(st->x, sizeof(float) * newcap * Max(st->dense_width, 1)) :
-		palloc_extended(sizeof(float) * newcap * Max(st->dense_width, 1), MCXT_ALLOC_HUGE);
+	loader_check_memory(dataset_bytes(newcap, st->dense_width) + st->other_bytes,
+						psprintf("the %s data", st->what), LOADER_MEMORY_HINT);
+	st->x = st->x ? repalloc_huge(st->x, xbytes) : palloc_extended(xbytes, MCXT_ALLOC_HUGE);
+	loader_advise_huge(st->x, xbytes);
 	st->y = st->y ? repalloc_huge(st->y, sizeof(float) * newcap) :
 		palloc_extended(sizeof(float) * newcap, MCXT_ALLOC_HUGE);
 	for (int i = 0; i < st->ncolumns; i++)
@@ -241,17 +265,17 @@ loader_grow(LoaderState *st)
 }
 
 static void
-loader_null_error(LoaderState *st, const char *col, const char *rowdesc)
+loader_null_error(LoaderState *st, const char *col, RowRef ref)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 			 errmsg("column \"%s\" contains null", col),
-			 errdetail("%s has a null in \"%s\".", rowdesc, col),
+			 errdetail("%s has a null in \"%s\".", encode_row_desc(ref), col),
 			 errhint("Pass options => '{\"impute\": \"mean\"}' (or \"zero\") to fill nulls, or filter them out in the query.")));
 }
 
 static void
-loader_label(LoaderState *st, TupleTableSlot *slot, const char *rowdesc)
+loader_label(LoaderState *st, TupleTableSlot *slot, RowRef ref)
 {
 	Datum		d = slot->tts_values[st->label_attno];
 	float	   *y = &st->y[st->nrows];
@@ -260,7 +284,7 @@ loader_label(LoaderState *st, TupleTableSlot *slot, const char *rowdesc)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("label column \"%s\" contains null", st->label_name),
-				 errdetail("%s has a null label.", rowdesc),
+				 errdetail("%s has a null label.", encode_row_desc(ref)),
 				 errhint("Filter rows without a label out of the query.")));
 	if (st->task == TASK_REGRESSION)
 	{
@@ -276,7 +300,7 @@ loader_label(LoaderState *st, TupleTableSlot *slot, const char *rowdesc)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("label column \"%s\" contains NaN or infinity", st->label_name),
-					 errdetail("%s has label %g.", rowdesc, *y),
+					 errdetail("%s has label %g.", encode_row_desc(ref), *y),
 					 errhint("Filter such rows out of the query.")));
 	}
 	else
@@ -289,7 +313,7 @@ loader_label(LoaderState *st, TupleTableSlot *slot, const char *rowdesc)
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("label \"%s\" of the %s query does not occur in the training data",
 							text, st->what),
-					 errdetail("%s has label \"%s\".", rowdesc, text),
+					 errdetail("%s has label \"%s\".", encode_row_desc(ref), text),
 					 errhint("Every class must appear in the training rows.")));
 		*y = (float) code;
 		pfree(text);
@@ -300,7 +324,7 @@ static bool
 loader_receive(TupleTableSlot *slot, DestReceiver *self)
 {
 	LoaderState *st = (LoaderState *) self;
-	char		rowdesc[64];
+	RowRef		ref;
 	int			width = Max(st->dense_width, 1);
 
 	MemoryContext old;
@@ -313,8 +337,8 @@ loader_receive(TupleTableSlot *slot, DestReceiver *self)
 	width = Max(st->dense_width, 1);
 	if (st->nrows == st->capacity)
 		loader_grow(st);
-	snprintf(rowdesc, sizeof(rowdesc), "Row " INT64_FORMAT " of the %s query",
-			 st->nrows + 1, st->what);
+	ref.what = st->what;
+	ref.rowno = st->nrows + 1;
 
 	for (int i = 0; i < st->ncolumns; i++)
 	{
@@ -327,7 +351,7 @@ loader_receive(TupleTableSlot *slot, DestReceiver *self)
 			int32		code = -1;
 
 			if (isnull && !st->impute && !(spec && spec->has_impute))
-				loader_null_error(st, c->name, rowdesc);
+				loader_null_error(st, c->name, ref);
 			if (!isnull)
 			{
 				char	   *text = encode_datum_text(c->typid, slot->tts_values[c->attno]);
@@ -351,13 +375,13 @@ loader_receive(TupleTableSlot *slot, DestReceiver *self)
 			FeatureSpec f = {.name = c->name,.kind = c->kind,.width = c->width};
 			float	   *dst = st->x + st->nrows * width + c->offset;
 
-			if (!encode_dense(&f, c->typid, slot->tts_values[c->attno], isnull, dst, rowdesc))
+			if (!encode_dense(&f, c->typid, slot->tts_values[c->attno], isnull, dst, ref))
 			{
 				if (spec && spec->has_impute)
 					for (int k = 0; k < c->width; k++)
 						dst[k] = spec->impute_value;
 				else if (!st->impute)
-					loader_null_error(st, c->name, rowdesc);
+					loader_null_error(st, c->name, ref);
 				c->has_null = true;
 			}
 			else if (st->impute && st->enc == NULL)
@@ -368,7 +392,7 @@ loader_receive(TupleTableSlot *slot, DestReceiver *self)
 				}
 		}
 	}
-	loader_label(st, slot, rowdesc);
+	loader_label(st, slot, ref);
 	st->nrows++;
 	MemoryContextSwitchTo(old);
 	return true;
@@ -390,10 +414,31 @@ loader_noop(DestReceiver *self)
 {
 }
 
+/* the planner's row estimate of a one-statement query, or 0 */
+static int64
+loader_estimate_rows(SPIPlanPtr plan)
+{
+	CachedPlan *cplan = SPI_plan_get_cached_plan(plan);
+	int64		rows = 0;
+
+	if (cplan == NULL)
+		return 0;
+	if (list_length(cplan->stmt_list) == 1)
+	{
+		PlannedStmt *stmt = linitial_node(PlannedStmt, cplan->stmt_list);
+
+		if (stmt->planTree)
+			rows = (int64) Min(stmt->planTree->plan_rows, 1e9);
+	}
+	ReleaseCachedPlan(cplan, NULL);	/* an unsaved plan has no resource owner */
+	return rows;
+}
+
 static void
 loader_run(LoaderState *st, const char *query)
 {
 	SPIExecuteOptions opts;
+	SPIPlanPtr	plan;
 	int			rc;
 
 	st->pub.receiveSlot = loader_receive;
@@ -408,9 +453,13 @@ loader_run(LoaderState *st, const char *query)
 	opts.allow_nonatomic = false;
 	opts.dest = &st->pub;
 	SPI_connect();
-	rc = SPI_execute_extended(query, &opts);
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	st->expected_rows = loader_estimate_rows(plan);
+	rc = SPI_execute_plan_extended(plan, &opts);
 	if (rc < 0)
-		elog(ERROR, "SPI_execute_extended failed: %s", SPI_result_code_string(rc));
+		elog(ERROR, "SPI_execute_plan_extended failed: %s", SPI_result_code_string(rc));
 	SPI_finish();
 	if (!st->started)
 		ereport(ERROR,

@@ -23,6 +23,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -61,6 +62,12 @@ predict_fill(CachedModel *c, bytea *blob)
 
 	train_set_blas_threads();
 	c->model = model_deserialize(VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &c->enc);
+	/* text from a blob becomes SQL text: it must be valid in this encoding */
+	for (int i = 0; i < c->enc->nclasses; i++)
+		pg_verifymbstr(c->enc->classes[i], strlen(c->enc->classes[i]), false);
+	for (int i = 0; i < c->enc->nfeatures; i++)
+		for (int k = 0; k < c->enc->features[i].nvocab; k++)
+			pg_verifymbstr(c->enc->features[i].vocab[k], strlen(c->enc->features[i].vocab[k]), false);
 	c->vocabs = palloc0(sizeof(Vocab *) * Max(c->enc->nfeatures, 1));
 	for (int i = 0; i < c->enc->nfeatures; i++)
 		if (c->enc->features[i].kind == FEATURE_ONEHOT)
@@ -147,7 +154,8 @@ predict_encode_array(CachedModel *c, ArrayType *arr, Oid typid)
 					 errmsg("this model needs its features as a row"),
 					 errdetail("Feature \"%s\" is a text column.", c->enc->features[i].name),
 					 errhint("Pass the row, e.g. hptune.predict(model_id, t) FROM t.")));
-	encode_dense(&f, typid, PointerGetDatum(arr), false, c->input, "The array");
+	encode_dense(&f, typid, PointerGetDatum(arr), false, c->input,
+				 (RowRef) {.what = "The array"});
 }
 
 /* encode a row: the model's feature columns, matched by name */
@@ -198,7 +206,7 @@ predict_encode_row(CachedModel *c, HeapTupleHeader rec)
 			}
 		}
 		else if (!encode_dense(f, TupleDescAttr(desc, att)->atttypid, d, isnull, dst,
-									  "The row"))
+							   (RowRef) {.what = "The row"}))
 			for (int k = 0; k < f->width; k++)
 				dst[k] = f->impute_value;
 	}
