@@ -17,6 +17,8 @@ echo "== C unit tests"
 make -s unitcheck
 
 echo "== server tests"
+# the throwaway cluster must not inherit a connection meant for another one
+unset PGHOST PGPORT PGDATABASE PGUSER PGSERVICE PGOPTIONS
 # pg_virtualenv creates a temporary cluster, exports PG* to reach it, and
 # removes it afterwards, whatever happens.
 pg_virtualenv -t -v 15 bash -c '
