@@ -518,21 +518,27 @@ TEST(test_predict_chunks_match_rows)
 
 	for (int i = 0; i < n * 5; i++)
 		x[i] = (i % 7 == 0) ? 0.0f : (float) urand(&s);
-	model_config_init(&c, HYPERMODEL_MLP, 32);
-	c.num_layers = 2;
-	m = model_create(&c, &e);
-	model_predict(m, x, n, all);
-	for (int r = 0; r < n; r++)
+	/* 32 units: masked remainders only; 200: a 128-column block and a tail */
+	for (int units = 32; units <= 200; units += 168)
 	{
-		float		sum = 0;
-
-		model_predict(m, x + r * 5, 1, one);
-		for (int k = 0; k < 4; k++)
+		model_config_init(&c, HYPERMODEL_MLP, 32);
+		c.num_layers = 2;
+		c.units[0] = c.units[1] = units;
+		m = model_create(&c, &e);
+		model_predict(m, x, n, all);
+		for (int r = 0; r < n; r++)
 		{
-			bad += fabsf(one[k] - all[r * 4 + k]) > 1e-5f;
-			sum += one[k];
+			float		sum = 0;
+
+			model_predict(m, x + r * 5, 1, one);
+			for (int k = 0; k < 4; k++)
+			{
+				bad += fabsf(one[k] - all[r * 4 + k]) > 1e-5f;
+				sum += one[k];
+			}
+			bad += fabsf(sum - 1.0f) > 1e-5f;
 		}
-		bad += fabsf(sum - 1.0f) > 1e-5f;
+		model_free(m);
 	}
 	CHECK(bad == 0);
 }
