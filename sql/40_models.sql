@@ -14,6 +14,12 @@ AS 'MODULE_PATHNAME', 'hptune_predict_class'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION hptune.predict_class IS 'the most likely label of one row or numeric array, as text in the label''s own form';
 
+CREATE FUNCTION hptune.predict_query(model_id bigint, query text, key text DEFAULT NULL)
+RETURNS TABLE (key text, prediction float4[], predicted_class text)
+AS 'MODULE_PATHNAME', 'hptune_predict_query'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1000;
+COMMENT ON FUNCTION hptune.predict_query IS 'predictions for every row of a query at once (batched); key names a column returned with each row, else the row number';
+
 CREATE FUNCTION hptune.evaluate(model_id bigint, query text)
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'hptune_evaluate'

@@ -98,6 +98,8 @@ typedef struct TrialTraining
 /* loader.c */
 extern TrainData *loader_load(const SearchArgs *args);
 extern void loader_check_memory(size_t bytes, const char *what, const char *hint);
+extern Dataset loader_load_features(const char *query, const DatasetEncoding *enc,
+									const char *key, char ***keys);
 extern Dataset loader_load_encoded(const char *query, const char *what,
 								   const DatasetEncoding *enc, Jsonb *options,
 								   size_t other_bytes);

@@ -81,7 +81,11 @@ typedef struct LoaderState
 	bool		started;
 	int			ncolumns;
 	LoaderColumn *columns;
-	int			label_attno;
+	int			label_attno;	/* -1: features only (predicting) */
+	bool		features_only;	/* the query need not return the label */
+	const char *key_name;		/* features only: a column returned as text */
+	int			key_attno;
+	char	  **keys;			/* per row: the key column's text, or NULL */
 	char	   *label_name;
 	Oid			label_type;
 	Vocab	   *classes;
@@ -117,14 +121,20 @@ loader_check_memory(size_t bytes, const char *what, const char *hint)
 static int
 loader_find_column(TupleDesc desc, const char *name, const char *what, const char *role)
 {
+	StringInfoData names;
+
 	for (int i = 0; i < desc->natts; i++)
 		if (!TupleDescAttr(desc, i)->attisdropped &&
 			strcmp(NameStr(TupleDescAttr(desc, i)->attname), name) == 0)
 			return i;
+	initStringInfo(&names);
+	for (int i = 0; i < desc->natts; i++)
+		appendStringInfo(&names, "%s\"%s\"", i ? ", " : "",
+						 NameStr(TupleDescAttr(desc, i)->attname));
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_COLUMN),
 			 errmsg("%s column \"%s\" is not in the %s query", role, name, what),
-			 errdetail("The query returns %d columns.", desc->natts),
+			 errdetail("The query returns %s.", names.data),
 			 errhint("Name a column the query returns, or alias one with AS.")));
 	return -1;
 }
@@ -141,13 +151,21 @@ loader_setup_columns(LoaderState *st, TupleDesc desc)
 				 errmsg("the %s query needs at least two columns", st->what),
 				 errdetail("It returns %d.", desc->natts),
 				 errhint("Return the features, then the label as the last column.")));
-	if (enc)
+	if (st->features_only)
+	{
+		st->label_attno = -1;
+		st->key_attno = st->key_name ? loader_find_column(desc, st->key_name, st->what, "key") : -1;
+	}
+	else if (enc)
 		st->label_attno = loader_find_column(desc, enc->label_name, st->what, "label");
 	else
 		st->label_attno = a->label ? loader_find_column(desc, a->label, st->what, "label") :
 			desc->natts - 1;
-	st->label_name = pstrdup(NameStr(TupleDescAttr(desc, st->label_attno)->attname));
-	st->label_type = TupleDescAttr(desc, st->label_attno)->atttypid;
+	if (st->label_attno >= 0)
+	{
+		st->label_name = pstrdup(NameStr(TupleDescAttr(desc, st->label_attno)->attname));
+		st->label_type = TupleDescAttr(desc, st->label_attno)->atttypid;
+	}
 
 	st->ncolumns = enc ? enc->nfeatures : (a->nfeatures ? a->nfeatures : desc->natts - 1);
 	st->columns = palloc0(sizeof(LoaderColumn) * Max(st->ncolumns, 1));
@@ -261,6 +279,9 @@ loader_grow(LoaderState *st)
 			st->columns[i].codes = st->columns[i].codes ?
 				repalloc_huge(st->columns[i].codes, sizeof(int32) * newcap) :
 				palloc_extended(sizeof(int32) * newcap, MCXT_ALLOC_HUGE);
+	if (st->features_only)
+		st->keys = st->keys ? repalloc_huge(st->keys, sizeof(char *) * newcap) :
+			palloc_extended(sizeof(char *) * newcap, MCXT_ALLOC_HUGE);
 	st->capacity = newcap;
 }
 
@@ -392,7 +413,13 @@ loader_receive(TupleTableSlot *slot, DestReceiver *self)
 				}
 		}
 	}
-	loader_label(st, slot, ref);
+	if (st->label_attno >= 0)
+		loader_label(st, slot, ref);
+	if (st->features_only)
+		st->keys[st->nrows] = st->key_attno < 0 ? NULL :
+			slot->tts_isnull[st->key_attno] ? NULL :
+			encode_datum_text(TupleDescAttr(slot->tts_tupleDescriptor, st->key_attno)->atttypid,
+							  slot->tts_values[st->key_attno]);
 	st->nrows++;
 	MemoryContextSwitchTo(old);
 	return true;
@@ -740,6 +767,32 @@ loader_load_encoded(const char *query, const char *what, const DatasetEncoding *
 	d.ncols = enc->ncols;
 	d.x = st.x;
 	d.y = st.y;
+	return d;
+}
+
+/*
+ * Read the features of a query for prediction: no label is needed; key
+ * (may be NULL) names a column whose text is returned per row in *keys.
+ */
+Dataset
+loader_load_features(const char *query, const DatasetEncoding *enc, const char *key,
+					 char ***keys)
+{
+	LoaderState st;
+	Dataset		d;
+
+	memset(&st, 0, sizeof(st));
+	st.what = "prediction";
+	st.enc = enc;
+	st.task = enc->task;
+	st.features_only = true;
+	st.key_name = key;
+	loader_run(&st, query);
+	d.nrows = st.nrows;
+	d.ncols = enc->ncols;
+	d.x = st.x;
+	d.y = st.y;
+	*keys = st.keys;
 	return d;
 }
 

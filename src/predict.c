@@ -300,6 +300,62 @@ predict_metrics_jsonb(const EpochResult *r, const char *extra_key, double extra)
 	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
 }
 
+/*
+ * predict_query(model_id, query, key): every row of a query at once, through
+ * the batched (sgemm) forward pass, as (key, prediction, predicted_class).
+ */
+PG_FUNCTION_INFO_V1(hptune_predict_query);
+Datum
+hptune_predict_query(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int64		model_id = PG_GETARG_INT64(0);
+	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *key = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	bytea	   *blob = catalog_get_model(model_id, NULL, NULL);
+	DatasetEncoding *enc;
+	Model	   *model = model_deserialize(VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &enc);
+	char	  **keys;
+	Dataset		d = loader_load_features(query, enc, key, &keys);
+	int			k = model_num_outputs(model);
+	float	   *out;
+	Datum	   *elems = palloc(sizeof(Datum) * k);
+
+	loader_check_memory(sizeof(float) * d.nrows * k + dataset_bytes(d.nrows, d.ncols),
+						"the predictions", "Raise hptune.max_memory, or predict fewer rows at a time.");
+	out = palloc_extended(sizeof(float) * Max(d.nrows, 1) * k, MCXT_ALLOC_HUGE);
+	train_set_blas_threads();
+	model_predict(model, d.x, d.nrows, out);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	for (int64 r = 0; r < d.nrows; r++)
+	{
+		const float *p = out + r * k;
+		Datum		cols[3];
+		bool		nulls[3] = {false, false, false};
+		int			best = 0;
+
+		for (int i = 0; i < k; i++)
+		{
+			elems[i] = Float4GetDatum(p[i]);
+			if (p[i] > p[best])
+				best = i;
+		}
+		if (key)
+		{
+			nulls[0] = keys[r] == NULL;
+			cols[0] = keys[r] ? CStringGetTextDatum(keys[r]) : (Datum) 0;
+		}
+		else
+			cols[0] = CStringGetTextDatum(psprintf(INT64_FORMAT, r + 1));
+		cols[1] = PointerGetDatum(construct_array_builtin(elems, k, FLOAT4OID));
+		nulls[2] = enc->task != TASK_CLASSIFICATION;
+		cols[2] = nulls[2] ? (Datum) 0 : CStringGetTextDatum(enc->classes[best]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, cols, nulls);
+		CHECK_FOR_INTERRUPTS();
+	}
+	return (Datum) 0;
+}
+
 PG_FUNCTION_INFO_V1(hptune_evaluate);
 Datum
 hptune_evaluate(PG_FUNCTION_ARGS)

@@ -60,6 +60,14 @@ SELECT (e->>'accuracy')::float8 >= 0.78 AS evaluate_accuracy, (e->>'rows')::int 
 	   abs((e->>'accuracy')::float8 - (SELECT avg((hptune.predict_class(:best, image) = label::text)::int)
 										  FROM fashion_mnist WHERE split = 'test')) < 1e-6 AS agrees_with_predict_class
   FROM hptune.evaluate(:best, $$SELECT image, label FROM fashion_mnist WHERE split = 'test'$$) e;
+-- a whole query at once: the same predictions, keyed by a column
+SELECT count(*) AS rows, bool_and(p.predicted_class = hptune.predict_class(:best, f.image)) AS same_classes,
+	   max((SELECT max(abs(a - b)) FROM unnest(p.prediction, hptune.predict(:best, f.image)) u(a, b))) < 1e-5
+		AS same_probabilities
+  FROM hptune.predict_query(:best, $$SELECT id, image FROM fashion_mnist WHERE split = 'test'$$, key => 'id') p
+  JOIN fashion_mnist f ON f.id = p.key::int;
+SELECT key FROM hptune.predict_query(:best, $$SELECT image FROM fashion_mnist WHERE split = 'test' ORDER BY id LIMIT 3$$);
+SELECT test_util.try($$SELECT * FROM hptune.predict_query($$ || :best || $$, 'SELECT id FROM fashion_mnist')$$);
 SELECT line FROM hptune.model_summary(:best) line WHERE line ~ '^ *(Model|Total params|Non-trainable)';
 
 -- retrain: the best hyperparameters on train + validation
