@@ -733,6 +733,25 @@ model_memory_size(double bytes)
 	return core_psprintf("%.2f %s", bytes, units[u]);
 }
 
+/* a count as Keras prints it: 556,810 */
+static char *
+model_count_text(int64_t n)
+{
+	char		digits[32];
+	char		out[48];
+	int			len = snprintf(digits, sizeof(digits), "%lld", (long long) n);
+	int			o = 0;
+
+	for (int i = 0; i < len; i++)
+	{
+		if (i > 0 && digits[i - 1] != '-' && (len - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+	return core_strdup(out);
+}
+
 static char *
 model_summary_row(const char *layer, const char *shape, const char *params)
 {
@@ -757,7 +776,7 @@ model_summary(const Model *m, int *nlines)
 	{
 		lines[n++] = model_summary_row("normalization (Normalization)",
 									   core_psprintf("(None, %d)", m->ninputs),
-									   core_psprintf("%lld", (long long) frozen));
+									   model_count_text(frozen));
 		lines[n++] = core_strdup("");
 	}
 	for (int l = 0; l < m->nlayers; l++)
@@ -769,8 +788,7 @@ model_summary(const Model *m, int *nlines)
 		dense++;
 		lines[n++] = model_summary_row(name,
 									   core_psprintf("(None, %d)", layer->out),
-									   core_psprintf("%lld",
-													 (long long) layer->in * layer->out + layer->out));
+									   model_count_text((int64_t) layer->in * layer->out + layer->out));
 		lines[n++] = core_strdup("");
 		if (l == m->nlayers - 2 && m->config.dropout_rate > 0.0)
 		{
@@ -781,14 +799,14 @@ model_summary(const Model *m, int *nlines)
 		}
 	}
 	lines[n - 1] = core_psprintf("%.65s", "=================================================================");
-	lines[n++] = core_psprintf("Total params: %lld (%s)",
-							   (long long) (m->nparams + frozen),
+	lines[n++] = core_psprintf("Total params: %s (%s)",
+							   model_count_text(m->nparams + frozen),
 							   model_memory_size(4.0 * (m->nparams + frozen)));
-	lines[n++] = core_psprintf("Trainable params: %lld (%s)",
-							   (long long) m->nparams,
+	lines[n++] = core_psprintf("Trainable params: %s (%s)",
+							   model_count_text(m->nparams),
 							   model_memory_size(4.0 * m->nparams));
-	lines[n++] = core_psprintf("Non-trainable params: %lld (%s)",
-							   (long long) frozen,
+	lines[n++] = core_psprintf("Non-trainable params: %s (%s)",
+							   model_count_text(frozen),
 							   model_memory_size(4.0 * frozen));
 	lines[n++] = core_psprintf("%.65s", "_________________________________________________________________");
 	*nlines = n;

@@ -480,11 +480,11 @@ TEST(test_model_shapes_and_summary)
 	lines = model_summary(m, &n);
 	CHECK_STR(lines[0], "Model: \"sequential\"");
 	CHECK_STR(lines[2], " Layer (type)                Output Shape              Param #");
-	CHECK_STR(lines[4], " dense (Dense)               (None, 256)               200960");
+	CHECK_STR(lines[4], " dense (Dense)               (None, 256)               200,960");
 	CHECK_STR(lines[6], " dropout (Dropout)           (None, 256)               0");
-	CHECK_STR(lines[8], " dense_1 (Dense)             (None, 10)                2570");
-	CHECK_STR(lines[n - 4], "Total params: 203530 (795.04 KB)");
-	CHECK_STR(lines[n - 3], "Trainable params: 203530 (795.04 KB)");
+	CHECK_STR(lines[8], " dense_1 (Dense)             (None, 10)                2,570");
+	CHECK_STR(lines[n - 4], "Total params: 203,530 (795.04 KB)");
+	CHECK_STR(lines[n - 3], "Trainable params: 203,530 (795.04 KB)");
 	CHECK_STR(lines[n - 2], "Non-trainable params: 0 (0.00 B)");
 	/* glorot: every kernel weight within sqrt(6 / (784 + 256)) */
 	for (int i = 0; i < 784 * 256; i++)
