@@ -743,37 +743,44 @@ loader_seconds(instr_time start)
 }
 
 /*
- * Read a query with an existing encoding (validation data, evaluate()):
- * the same columns by name, the training vocabularies and imputation.
+ * Read a query with an existing encoding: the same columns by name, the
+ * training vocabularies and imputation.  With features_only the label is
+ * not needed (prediction) and key, if given, names a column whose text comes
+ * back per row in *keys.
  */
+static Dataset
+loader_read_encoded(LoaderState *st, const char *query, const DatasetEncoding *enc)
+{
+	Dataset		d;
+
+	st->enc = enc;
+	st->task = enc->task;
+	if (enc->task == TASK_CLASSIFICATION && !st->features_only)
+		st->classes = vocab_from_words(enc->classes, enc->nclasses);
+	loader_run(st, query);
+	d.nrows = st->nrows;
+	d.ncols = enc->ncols;
+	d.x = st->x;
+	d.y = st->y;
+	return d;
+}
+
+/* validation data, evaluate(): features and labels */
 Dataset
 loader_load_encoded(const char *query, const char *what, const DatasetEncoding *enc,
 					Jsonb *options, size_t other_bytes)
 {
 	LoaderState st;
-	Dataset		d;
 
 	memset(&st, 0, sizeof(st));
 	st.what = what;
-	st.enc = enc;
 	if (options)
 		loader_options(&st, options);
-	st.task = enc->task;
 	st.other_bytes = other_bytes;
-	if (enc->task == TASK_CLASSIFICATION)
-		st.classes = vocab_from_words(enc->classes, enc->nclasses);
-	loader_run(&st, query);
-	d.nrows = st.nrows;
-	d.ncols = enc->ncols;
-	d.x = st.x;
-	d.y = st.y;
-	return d;
+	return loader_read_encoded(&st, query, enc);
 }
 
-/*
- * Read the features of a query for prediction: no label is needed; key
- * (may be NULL) names a column whose text is returned per row in *keys.
- */
+/* predict_query(): features only, and the key column's text per row */
 Dataset
 loader_load_features(const char *query, const DatasetEncoding *enc, const char *key,
 					 char ***keys)
@@ -783,15 +790,9 @@ loader_load_features(const char *query, const DatasetEncoding *enc, const char *
 
 	memset(&st, 0, sizeof(st));
 	st.what = "prediction";
-	st.enc = enc;
-	st.task = enc->task;
 	st.features_only = true;
 	st.key_name = key;
-	loader_run(&st, query);
-	d.nrows = st.nrows;
-	d.ncols = enc->ncols;
-	d.x = st.x;
-	d.y = st.y;
+	d = loader_read_encoded(&st, query, enc);
 	*keys = st.keys;
 	return d;
 }

@@ -113,29 +113,6 @@ optimizer_name(OptimizerKind o)
 
 /* ---- default search spaces ---- */
 
-static HpValue
-model_int_value(int64_t i)
-{
-	HpValue		v = {HPV_INT, i, 0.0, false, NULL};
-
-	return v;
-}
-
-static HpValue
-model_float_value(double f)
-{
-	HpValue		v = {HPV_FLOAT, 0, f, false, NULL};
-
-	return v;
-}
-
-static HpValue
-model_text_value(const char *s)
-{
-	HpValue		v = {HPV_TEXT, 0, 0.0, false, s};
-
-	return v;
-}
 
 static HpDef *
 model_space_add(HpSpace *s, const char *name, HpKind kind)
@@ -166,7 +143,7 @@ model_space_units(HpSpace *s, const char *name, int nparents)
 		hp->nparent_values = nparents;
 		hp->parent_values = core_alloc(nparents * sizeof(HpValue));
 		for (int i = 0; i < nparents; i++)
-			hp->parent_values[i] = model_int_value(4 - nparents + i);
+			hp->parent_values[i] = hp_int_value(4 - nparents + i);
 	}
 }
 
@@ -190,8 +167,8 @@ hypermodel_default_space(HyperModelKind kind, HpSpace *out)
 		hp = model_space_add(out, "activation", HP_CHOICE);
 		hp->nchoices = 2;
 		hp->choices = core_alloc(2 * sizeof(HpValue));
-		hp->choices[0] = model_text_value("relu");
-		hp->choices[1] = model_text_value("tanh");
+		hp->choices[0] = hp_text_value("relu");
+		hp->choices[1] = hp_text_value("tanh");
 		model_space_add(out, "dropout", HP_BOOLEAN);
 		hp = model_space_add(out, "lr", HP_FLOAT);
 		hp->min_value = 1e-4;
@@ -206,14 +183,14 @@ hypermodel_default_space(HyperModelKind kind, HpSpace *out)
 		hp->min_value = 1e-4;
 		hp->max_value = 1e-1;
 		hp->sampling = HP_SAMPLING_LOG;
-		hp->default_value = model_float_value(0.01);
+		hp->default_value = hp_float_value(0.01);
 		hp = model_space_add(out, "l2", HP_CHOICE);
 		hp->nchoices = MODEL_LENGTHOF(l2s);
 		hp->choices = core_alloc(hp->nchoices * sizeof(HpValue));
 		for (int i = 0; i < hp->nchoices; i++)
-			hp->choices[i] = model_float_value(l2s[i]);
+			hp->choices[i] = hp_float_value(l2s[i]);
 		hp->ordered = true;
-		hp->default_value = model_float_value(0.0);
+		hp->default_value = hp_float_value(0.0);
 	}
 }
 

@@ -126,26 +126,34 @@ space_number(HpValue v)
 	return v.type == HPV_INT ? (double) v.i : v.f;
 }
 
-static HpValue
-space_make_int(int64_t i)
+HpValue
+hp_int_value(int64_t i)
 {
 	HpValue		v = {HPV_INT, i, 0.0, false, NULL};
 
 	return v;
 }
 
-static HpValue
-space_make_float(double f)
+HpValue
+hp_float_value(double f)
 {
 	HpValue		v = {HPV_FLOAT, 0, f, false, NULL};
 
 	return v;
 }
 
-static HpValue
-space_make_bool(bool b)
+HpValue
+hp_bool_value(bool b)
 {
 	HpValue		v = {HPV_BOOL, 0, 0.0, b, NULL};
+
+	return v;
+}
+
+HpValue
+hp_text_value(const char *s)
+{
+	HpValue		v = {HPV_TEXT, 0, 0.0, false, s};
 
 	return v;
 }
@@ -321,12 +329,12 @@ space_grid_value(const HpDef *hp, double index, double n)
 			hp->min_value * pow(step, n - index - 1);
 	x = space_clamp(x, hp->min_value, hp->max_value);
 	if (hp->kind == HP_INT)
-		return space_make_int((int64_t) llround(x));
+		return hp_int_value((int64_t) llround(x));
 	if (hp->sampling == HP_SAMPLING_LINEAR)
 		x = space_round_pretty(x, step * 1e-6);
 	else
 		x = space_round_pretty(x, fabs(x) * 1e-9);
-	return space_make_float(space_clamp(x, hp->min_value, hp->max_value));
+	return hp_float_value(space_clamp(x, hp->min_value, hp->max_value));
 }
 
 double
@@ -360,7 +368,7 @@ hp_prob_to_value(const HpDef *hp, double p)
 			}
 			x = floor(space_sample_numerical(hp, p, hp->max_value + 1));
 			x = space_clamp(x, hp->min_value, hp->max_value);
-			return space_make_int((int64_t) llround(x));
+			return hp_int_value((int64_t) llround(x));
 		case HP_FLOAT:
 			if (hp->has_step)
 			{
@@ -369,14 +377,14 @@ hp_prob_to_value(const HpDef *hp, double p)
 			}
 			x = space_sample_numerical(hp, space_clamp(p, 0.0, 1.0),
 									   hp->max_value);
-			return space_make_float(space_clamp(x, hp->min_value,
+			return hp_float_value(space_clamp(x, hp->min_value,
 												hp->max_value));
 		case HP_CHOICE:
 			if (hp->nchoices <= 0)
 				return hp->default_value;
 			return hp->choices[(int) space_prob_to_index(p, hp->nchoices)];
 		case HP_BOOLEAN:
-			return space_make_bool(p >= 0.5);
+			return hp_bool_value(p >= 0.5);
 		default:
 			return hp->default_value;
 	}
@@ -445,14 +453,14 @@ hp_default(const HpDef *hp)
 			if (hp->has_step && hp->sampling == HP_SAMPLING_REVERSE_LOG)
 				return hp_prob_to_value(hp, 0.0);
 			if (hp->kind == HP_INT)
-				return space_make_int((int64_t) llround(hp->min_value));
-			return space_make_float(hp->min_value);
+				return hp_int_value((int64_t) llround(hp->min_value));
+			return hp_float_value(hp->min_value);
 		case HP_CHOICE:
 			if (hp->nchoices > 0)
 				return hp->choices[0];
 			return hp->default_value;
 		default:
-			return space_make_bool(false);
+			return hp_bool_value(false);
 	}
 }
 
@@ -535,7 +543,7 @@ space_numeric_grid(const HpDef *hp, HpValue **values)
 		else if (hp->kind == HP_INT)
 			out[i] = hp_prob_to_value(hp, space_index_to_prob(i, n));
 		else if (i == 0 || i == 9)
-			out[i] = space_make_float(i == 0 ? hp->min_value : hp->max_value);
+			out[i] = hp_float_value(i == 0 ? hp->min_value : hp->max_value);
 		else
 		{
 			HpValue		v = hp_prob_to_value(hp, i / 9.0);
@@ -594,8 +602,8 @@ hp_grid_values(const HpDef *hp, HpValue **values)
 		case HP_BOOLEAN:
 			n = 2;
 			out = core_alloc(sizeof(HpValue) * 3);
-			out[0] = space_make_bool(false);
-			out[1] = space_make_bool(true);
+			out[0] = hp_bool_value(false);
+			out[1] = hp_bool_value(true);
 			break;
 		default:
 			n = 1;

@@ -93,6 +93,12 @@ typedef struct HpAssignment
 	HpValue    *values;
 } HpAssignment;
 
+/* value constructors */
+extern HpValue hp_int_value(int64_t i);
+extern HpValue hp_float_value(double f);
+extern HpValue hp_bool_value(bool b);
+extern HpValue hp_text_value(const char *s);
+
 /* names for messages and the catalog ("int", "log", ...) */
 extern const char *hp_kind_name(HpKind kind);
 extern const char *hp_sampling_name(HpSampling sampling);

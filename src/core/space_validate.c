@@ -86,7 +86,7 @@ space_class_name(SpaceClass c)
 static char *
 space_num(const HpDef *hp, double x)
 {
-	HpValue		v = {HPV_FLOAT, 0, x, false, NULL};
+	HpValue		v = hp_float_value(x);
 
 	if (hp->kind == HP_INT && x == floor(x) && fabs(x) <= SPACE_INT_LIMIT)
 	{

@@ -7,20 +7,9 @@
  */
 #include "core/model_internal.h"
 #include "unit.h"
+#include "model_build.h"
 
 #include <stdlib.h>
-
-static DatasetEncoding
-enc_make(int ncols, TaskKind task, int nclasses)
-{
-	DatasetEncoding e;
-
-	memset(&e, 0, sizeof(e));
-	e.ncols = ncols;
-	e.task = task;
-	e.nclasses = nclasses;
-	return e;
-}
 
 /* deterministic pseudo-random numbers in [-1, 1) */
 static double

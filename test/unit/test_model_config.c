@@ -6,18 +6,7 @@
  */
 #include "core/model_internal.h"
 #include "unit.h"
-
-static DatasetEncoding
-enc_make(int ncols, TaskKind task, int nclasses)
-{
-	DatasetEncoding e;
-
-	memset(&e, 0, sizeof(e));
-	e.ncols = ncols;
-	e.task = task;
-	e.nclasses = nclasses;
-	return e;
-}
+#include "model_build.h"
 
 static Dataset
 data_make(int64_t nrows, int ncols)
@@ -153,37 +142,6 @@ TEST(test_metric_direction_and_names)
 	CHECK_STR(names[8], "val_r2");
 }
 
-static HpValue
-hv_int(int64_t i)
-{
-	HpValue		v = {HPV_INT, i, 0, false, NULL};
-
-	return v;
-}
-
-static HpValue
-hv_float(double f)
-{
-	HpValue		v = {HPV_FLOAT, 0, f, false, NULL};
-
-	return v;
-}
-
-static HpValue
-hv_text(const char *s)
-{
-	HpValue		v = {HPV_TEXT, 0, 0, false, s};
-
-	return v;
-}
-
-static HpValue
-hv_bool(bool b)
-{
-	HpValue		v = {HPV_BOOL, 0, 0, b, NULL};
-
-	return v;
-}
 
 TEST(test_config_set)
 {
@@ -193,47 +151,47 @@ TEST(test_config_set)
 	model_config_init(&c, HYPERMODEL_MLP, 32);
 	CHECK(c.num_layers == 1 && c.units[0] == 32 && c.learning_rate == 1e-3);
 	CHECK(c.shuffle && !c.normalize && c.optimizer == OPT_ADAM);
-	CHECK(model_config_set(&c, "num_layers", hv_int(3)));
-	CHECK(model_config_set(&c, "units", hv_int(64)));
-	CHECK(model_config_set(&c, "units_1", hv_int(128)));
+	CHECK(model_config_set(&c, "num_layers", hp_int_value(3)));
+	CHECK(model_config_set(&c, "units", hp_int_value(64)));
+	CHECK(model_config_set(&c, "units_1", hp_int_value(128)));
 	CHECK(c.units[0] == 64 && c.units[1] == 128 && c.units[2] == 64);
-	CHECK(model_config_set(&c, "activation", hv_text("GELU")));
+	CHECK(model_config_set(&c, "activation", hp_text_value("GELU")));
 	CHECK(c.activation == ACT_GELU);
-	CHECK(model_config_set(&c, "dropout", hv_bool(true)));
+	CHECK(model_config_set(&c, "dropout", hp_bool_value(true)));
 	CHECK(c.dropout_rate == 0.25);
-	CHECK(model_config_set(&c, "dropout_rate", hv_float(0.1)));
+	CHECK(model_config_set(&c, "dropout_rate", hp_float_value(0.1)));
 	CHECK(c.dropout_rate == 0.1);
-	CHECK(model_config_set(&c, "lr", hv_float(0.02)));
+	CHECK(model_config_set(&c, "lr", hp_float_value(0.02)));
 	CHECK(c.learning_rate == 0.02);
-	CHECK(model_config_set(&c, "optimizer", hv_text("rmsprop")));
+	CHECK(model_config_set(&c, "optimizer", hp_text_value("rmsprop")));
 	CHECK(c.optimizer == OPT_RMSPROP);
-	CHECK(model_config_set(&c, "batch_size", hv_int(64)));
+	CHECK(model_config_set(&c, "batch_size", hp_int_value(64)));
 	CHECK(c.batch_size == 64);
-	CHECK(model_config_set(&c, "normalize", hv_bool(true)));
-	CHECK(model_config_set(&c, "l2", hv_float(1e-4)));
+	CHECK(model_config_set(&c, "normalize", hp_bool_value(true)));
+	CHECK(model_config_set(&c, "l2", hp_float_value(1e-4)));
 	CHECK(model_config_set(&c, "units_2", none));
 	CHECK(c.units[2] == 64);
-	CHECK(!model_config_set(&c, "units_16", hv_int(3)));
-	CHECK(!model_config_set(&c, "unknown", hv_int(3)));
-	CHECK(!model_config_set(&c, "units_01", hv_int(3)));
+	CHECK(!model_config_set(&c, "units_16", hp_int_value(3)));
+	CHECK(!model_config_set(&c, "unknown", hp_int_value(3)));
+	CHECK(!model_config_set(&c, "units_01", hp_int_value(3)));
 
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, model_config_set(&c, "units_0", hv_int(0)));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, model_config_set(&c, "num_layers", hv_int(17)));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, model_config_set(&c, "activation", hv_text("swish")));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, model_config_set(&c, "learning_rate", hv_float(-1)));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, model_config_set(&c, "learning_rate", hv_float(0)));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, model_config_set(&c, "dropout_rate", hv_float(1.0)));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, model_config_set(&c, "units", hv_float(2.5)));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, model_config_set(&c, "optimizer", hv_int(1)));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, model_config_set(&c, "units_0", hp_int_value(0)));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, model_config_set(&c, "num_layers", hp_int_value(17)));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, model_config_set(&c, "activation", hp_text_value("swish")));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, model_config_set(&c, "learning_rate", hp_float_value(-1)));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, model_config_set(&c, "learning_rate", hp_float_value(0)));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, model_config_set(&c, "dropout_rate", hp_float_value(1.0)));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, model_config_set(&c, "units", hp_float_value(2.5)));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, model_config_set(&c, "optimizer", hp_int_value(1)));
 	CHECK(strstr(core_test_last_msg, "\"optimizer\"") != NULL);
 
 	model_config_init(&c, HYPERMODEL_LINEAR, 32);
 	CHECK(c.num_layers == 0 && c.learning_rate == 0.01);
-	CHECK(!model_config_set(&c, "units", hv_int(4)));
-	CHECK(!model_config_set(&c, "num_layers", hv_int(2)));
+	CHECK(!model_config_set(&c, "units", hp_int_value(4)));
+	CHECK(!model_config_set(&c, "num_layers", hp_int_value(2)));
 	CHECK(c.num_layers == 0);
-	CHECK(model_config_set(&c, "l1", hv_float(0.01)));
-	CHECK(model_config_set(&c, "learning_rate", hv_int(1)));
+	CHECK(model_config_set(&c, "l1", hp_float_value(0.01)));
+	CHECK(model_config_set(&c, "learning_rate", hp_int_value(1)));
 }
 
 TEST(test_default_spaces)
