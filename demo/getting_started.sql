@@ -4,7 +4,9 @@
 
 \set ON_ERROR_STOP 1
 \pset pager off
-CREATE EXTENSION IF NOT EXISTS hptune;
+-- a fresh extension each run, so the demo always uses the installed version
+DROP EXTENSION IF EXISTS hptune CASCADE;
+CREATE EXTENSION hptune;
 SET client_min_messages = notice;
 
 \echo '== Tune the model architecture: define the search space'
