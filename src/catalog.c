@@ -344,28 +344,35 @@ catalog_load_trials(const Study *study, const HpSpace *space, int *ntrials)
 	return trials;
 }
 
+/*
+ * Record a trial as RUNNING: a new row, or (rerun) the row of a trial a gone
+ * session left unfinished, whose attempt count goes up.
+ */
 void
 catalog_insert_trial(const Study *study, int trial_id, Jsonb *hps, uint64 hash,
-					 int attempt)
+					 bool rerun)
 {
-	Oid			types[5] = {INT8OID, INT4OID, JSONBOID, INT8OID, INT4OID};
-	Datum		values[5];
+	Oid			types[4] = {INT8OID, INT4OID, JSONBOID, INT8OID};
+	Datum		values[4];
 
 	values[0] = Int64GetDatum(study->study_id);
 	values[1] = Int32GetDatum(trial_id);
 	values[2] = JsonbPGetDatum(hps);
 	values[3] = Int64GetDatum((int64) hash);
-	values[4] = Int32GetDatum(attempt);
 	SPI_connect();
-	catalog_exec("INSERT INTO hptune.trials (study_id, trial_id, status, hyperparameters,"
-				 " values_hash, attempt, backend_pid, started_at)"
-				 " VALUES ($1, $2, 'RUNNING', $3, $4, $5, pg_catalog.pg_backend_pid(),"
-				 " pg_catalog.clock_timestamp())"
-				 " ON CONFLICT (study_id, trial_id) DO UPDATE"
-				 " SET status = 'RUNNING', attempt = EXCLUDED.attempt,"
-				 " backend_pid = EXCLUDED.backend_pid, started_at = EXCLUDED.started_at,"
-				 " score = NULL, metrics = NULL, best_step = NULL, message = NULL, ended_at = NULL",
-				 5, types, values, NULL, false);
+	if (rerun)
+		catalog_exec("UPDATE hptune.trials SET status = 'RUNNING', attempt = attempt + 1,"
+					 " backend_pid = pg_catalog.pg_backend_pid(),"
+					 " started_at = pg_catalog.clock_timestamp(), score = NULL, metrics = NULL,"
+					 " best_step = NULL, message = NULL, ended_at = NULL"
+					 " WHERE study_id = $1 AND trial_id = $2",
+					 2, types, values, NULL, false);
+	else
+		catalog_exec("INSERT INTO hptune.trials (study_id, trial_id, status, hyperparameters,"
+					 " values_hash, backend_pid, started_at)"
+					 " VALUES ($1, $2, 'RUNNING', $3, $4, pg_catalog.pg_backend_pid(),"
+					 " pg_catalog.clock_timestamp())",
+					 4, types, values, NULL, false);
 	SPI_finish();
 }
 

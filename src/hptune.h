@@ -132,7 +132,7 @@ extern void catalog_row_to_hpdef(HpDef *hp, const char *name, const char *kind,
 extern TrialRecord *catalog_load_trials(const Study *study, const HpSpace *space,
 										int *ntrials);
 extern void catalog_insert_trial(const Study *study, int trial_id, Jsonb *hps,
-								 uint64 hash, int attempt);
+								 uint64 hash, bool rerun);
 extern void catalog_finish_trial(const Study *study, int trial_id,
 								 TrialStatus status, bool has_score, double score,
 								 Jsonb *metrics, int best_step, const char *message);

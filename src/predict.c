@@ -436,6 +436,26 @@ predict_space_from_jsonb(Jsonb *jb, HpAssignment *values)
 	return space;
 }
 
+/* options.seed makes a training run repeatable; without it, a fresh seed */
+static uint64
+predict_seed(Jsonb *options)
+{
+	JsonbValue	v;
+
+	if (getKeyJsonValueFromContainer(&options->root, "seed", 4, &v))
+	{
+		if (v.type != jbvNumeric)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("options.seed must be a number"),
+					 errdetail("options is %s.", JsonbToCString(NULL, &options->root, 0)),
+					 errhint("Pass an integer, such as '{\"seed\": 42}'.")));
+		return (uint64) DatumGetInt64(DirectFunctionCall1(numeric_int8,
+														  NumericGetDatum(v.val.numeric)));
+	}
+	return ((uint64) random() << 31) ^ (uint64) random();
+}
+
 /* shared by fit() and retrain(): one training run outside a search */
 static TrialTraining *
 predict_train(const Study *study, const char *hypermodel, Jsonb *hps,
@@ -451,7 +471,7 @@ predict_train(const Study *study, const char *hypermodel, Jsonb *hps,
 	objective = data->validation.nrows > 0 ? "val_loss" : "loss";
 	*data_out = data;
 	return train_trial(study, hypermodel, -1, space, &values, data, args, objective,
-					   false, (uint64) random(), 1);
+					   false, predict_seed(args->options), 1);
 }
 
 static void

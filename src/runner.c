@@ -264,7 +264,7 @@ runner_commit(Runner *r)
 
 /* run, record and report one trial */
 static bool
-runner_trial(Runner *r, int trial_id, const HpAssignment *values, int attempt)
+runner_trial(Runner *r, int trial_id, const HpAssignment *values, bool rerun)
 {
 	MemoryContext trialcxt = AllocSetContextCreate(CurrentMemoryContext,
 												   "hptune trial",
@@ -277,7 +277,7 @@ runner_trial(Runner *r, int trial_id, const HpAssignment *values, int attempt)
 	bool		ok;
 
 	INSTR_TIME_SET_CURRENT(start);
-	catalog_insert_trial(r->study, trial_id, hps, hash, attempt);
+	catalog_insert_trial(r->study, trial_id, hps, hash, rerun);
 	runner_commit(r);
 
 	runner_run_trial(r, trial_id, values, hps, &res);
@@ -353,13 +353,13 @@ runner_is_orphan(Runner *r, int trial_id)
 }
 
 static void
-runner_setup(Runner *r, const char *study_name)
+runner_setup(Runner *r, Study *study)
 {
 	TrialRecord *history;
 	int			nhistory;
 	OracleConfig config;
 
-	r->study = catalog_get_study(study_name, false);
+	r->study = study;
 	if (OidIsValid(r->study->objective_function))
 		api_check_execute(r->study->objective_function);
 	r->space = catalog_load_space(r->study);
@@ -404,14 +404,87 @@ runner_setup(Runner *r, const char *study_name)
 	r->oracle = oracle_create(&config, history, nhistory);
 }
 
+/* the trials: first those a gone session left unfinished, then new ones */
+static void
+runner_run(Runner *r)
+{
+	int			consecutive = 0;
+	int			norphans = r->oracle->ntrials;
+	TrialRecord *orphans = palloc(sizeof(TrialRecord) * Max(norphans, 1));
+
+	memcpy(orphans, r->oracle->trials, sizeof(TrialRecord) * norphans);
+	for (int i = 0; i < norphans; i++)
+	{
+		if (orphans[i].status != TRIAL_RUNNING || !runner_is_orphan(r, orphans[i].trial_id))
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		runner_failures(r, &consecutive,
+						runner_trial(r, orphans[i].trial_id, &orphans[i].values, true));
+	}
+
+	/* then new trials, until the budget is spent or the space exhausted */
+	while (r->ntrials < r->study->max_trials)
+	{
+		HpAssignment values;
+		OracleResult res;
+		int			trial_id = r->ntrials;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int i = 0; i < r->oracle->ntrials; i++)
+			trial_id = Max(trial_id, r->oracle->trials[i].trial_id + 1);
+		res = oracle_create_trial(r->oracle, trial_id, &values);
+		if (res != ORACLE_TRIAL_READY)
+		{
+			ereport(NOTICE,
+					(errmsg("search space of study \"%s\" is exhausted after %d trials",
+							r->study->name, r->ntrials),
+					 errdetail("Every combination of hyperparameter values has been tried.")));
+			break;
+		}
+		r->ntrials++;
+		runner_failures(r, &consecutive, runner_trial(r, trial_id, &values, false));
+	}
+	{
+		char	   *state = oracle_save_state(r->oracle);
+
+		if (state != NULL)
+			catalog_save_oracle_state(r->study->study_id, state);
+	}
+}
+
+/*
+ * One search of a study at a time: a session-level advisory lock on the
+ * study (it must outlive tune()'s commits), released however the search
+ * ends.
+ */
+#define RUNNER_LOCK_CLASS 0x68707475	/* "hptu" */
+
+static void
+runner_lock(const Study *study)
+{
+	if (!DatumGetBool(DirectFunctionCall2(pg_try_advisory_lock_int4,
+										  Int32GetDatum(RUNNER_LOCK_CLASS),
+										  Int32GetDatum((int32) study->study_id))))
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("study \"%s\" is being searched by another session", study->name),
+				 errdetail("Only one search of a study runs at a time."),
+				 errhint("Wait for it to finish, or cancel it; its finished trials are kept.")));
+}
+
+static void
+runner_unlock(const Study *study)
+{
+	DirectFunctionCall2(pg_advisory_unlock_int4, Int32GetDatum(RUNNER_LOCK_CLASS),
+						Int32GetDatum((int32) study->study_id));
+}
+
 void
 runner_search(const char *study_name, const SearchArgs *args, bool nonatomic,
 			  ReturnSetInfo *rsinfo)
 {
 	Runner		r;
-	int			consecutive = 0;
-	int			norphans;
-	TrialRecord *orphans;
+	Study	   *study = catalog_get_study(study_name, false);
 
 	memset(&r, 0, sizeof(r));
 	r.args = args;
@@ -422,47 +495,17 @@ runner_search(const char *study_name, const SearchArgs *args, bool nonatomic,
 		r.out = rsinfo->setResult;
 		r.outdesc = rsinfo->setDesc;
 	}
-	runner_setup(&r, study_name);
-
-	/* first, trials a gone session left unfinished */
-	norphans = r.oracle->ntrials;
-	orphans = palloc(sizeof(TrialRecord) * Max(norphans, 1));
-	memcpy(orphans, r.oracle->trials, sizeof(TrialRecord) * norphans);
-	for (int i = 0; i < norphans; i++)
+	runner_lock(study);
+	PG_TRY();
 	{
-		if (orphans[i].status != TRIAL_RUNNING || !runner_is_orphan(&r, orphans[i].trial_id))
-			continue;
-		CHECK_FOR_INTERRUPTS();
-		runner_failures(&r, &consecutive,
-						runner_trial(&r, orphans[i].trial_id, &orphans[i].values, 2));
+		runner_setup(&r, study);
+		runner_run(&r);
 	}
-
-	/* then new trials, until the budget is spent or the space exhausted */
-	while (r.ntrials < r.study->max_trials)
+	PG_CATCH();
 	{
-		HpAssignment values;
-		OracleResult res;
-		int			trial_id = r.ntrials;
-
-		CHECK_FOR_INTERRUPTS();
-		for (int i = 0; i < r.oracle->ntrials; i++)
-			trial_id = Max(trial_id, r.oracle->trials[i].trial_id + 1);
-		res = oracle_create_trial(r.oracle, trial_id, &values);
-		if (res != ORACLE_TRIAL_READY)
-		{
-			ereport(NOTICE,
-					(errmsg("search space of study \"%s\" is exhausted after %d trials",
-							r.study->name, r.ntrials),
-					 errdetail("Every combination of hyperparameter values has been tried.")));
-			break;
-		}
-		r.ntrials++;
-		runner_failures(&r, &consecutive, runner_trial(&r, trial_id, &values, 1));
+		runner_unlock(study);
+		PG_RE_THROW();
 	}
-	{
-		char	   *state = oracle_save_state(r.oracle);
-
-		if (state != NULL)
-			catalog_save_oracle_state(r.study->study_id, state);
-	}
+	PG_END_TRY();
+	runner_unlock(study);
 }

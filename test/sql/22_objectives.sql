@@ -31,7 +31,7 @@ SELECT line FROM hptune.results_summary('custom_metrics') line LIMIT 4;
 CREATE FUNCTION fit_and_score(hp jsonb) RETURNS float8 LANGUAGE sql AS $$
 	SELECT (hptune.fit('mlp', hp || '{"num_layers": 1}',
 		train => 'SELECT x, y FROM rnd WHERE NOT is_validation',
-		validation => 'SELECT x, y FROM rnd WHERE is_validation')
+		validation => 'SELECT x, y FROM rnd WHERE is_validation', options => '{"seed": 7}')
 		->'metrics'->>'val_mean_absolute_error')::float8
 $$;
 SELECT hptune.create_study('custom_eval', objective_function => 'fit_and_score(jsonb)', max_trials => 3, seed => 5) > 0 AS created;

@@ -39,6 +39,7 @@ RESET hptune.max_memory;
 SELECT test_util.try($$SELECT hptune.fit('xgboost', '{}', 'SELECT a, label FROM pts')$$);
 SELECT test_util.try($$SELECT hptune.fit('mlp', '{"activation": "swish"}', 'SELECT a, label FROM pts')$$);
 SELECT test_util.try($$SELECT hptune.fit('mlp', '[1]', 'SELECT a, label FROM pts')$$);
+SELECT test_util.try($$SELECT hptune.fit('mlp', '{}', 'SELECT a, label FROM pts', options => '{"seed": "x"}')$$);
 SELECT test_util.try($$SELECT hptune.predict(123456, ARRAY[1, 2]::float4[])$$);
 SELECT test_util.try($$SELECT hptune.retrain('needs_val', 'SELECT a, b, label FROM pts')$$);
 SELECT test_util.fingerprint() = f AS tables_unchanged FROM before;

@@ -33,7 +33,11 @@ if ($pid == 0)
 	exec("psql -XAtq -c \"CALL hptune.tune('slow')\" >/dev/null 2>&1");
 	exit 1;
 }
-sleep(2.2);
+sleep(1.2);
+# one search of a study at a time: a second session is turned away
+like(psql(q{SELECT count(*) FROM hptune.search('slow')}), qr/study "slow" is being searched by another session/,
+	'a concurrent search of the same study is refused');
+sleep(1.0);
 my $cancelled = psql(q{SELECT count(*) FROM (SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'tap_tune') s});
 is($cancelled, '1', 'the tune() session was cancelled');
 waitpid($pid, 0);
