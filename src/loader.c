@@ -326,8 +326,22 @@ loader_label(LoaderState *st, TupleTableSlot *slot, RowRef ref)
 	}
 	else
 	{
-		char	   *text = encode_datum_text(st->label_type, d);
-		int32		code = st->enc ? vocab_lookup(st->classes, text) : vocab_add(st->classes, text);
+		char		buf[MAXINT8LEN + 1];
+		char	   *text;
+		int32		code;
+
+		/* integer labels (the common case) skip the type's output function */
+		if (st->label_type == INT4OID || st->label_type == INT2OID || st->label_type == INT8OID)
+		{
+			int64		v = st->label_type == INT4OID ? DatumGetInt32(d) :
+				st->label_type == INT2OID ? DatumGetInt16(d) : DatumGetInt64(d);
+
+			pg_lltoa(v, buf);
+			text = buf;
+		}
+		else
+			text = encode_datum_text(st->label_type, d);
+		code = st->enc ? vocab_lookup(st->classes, text) : vocab_add(st->classes, text);
 
 		if (code < 0)
 			ereport(ERROR,
@@ -337,7 +351,8 @@ loader_label(LoaderState *st, TupleTableSlot *slot, RowRef ref)
 					 errdetail("%s has label \"%s\".", encode_row_desc(ref), text),
 					 errhint("Every class must appear in the training rows.")));
 		*y = (float) code;
-		pfree(text);
+		if (text != buf)
+			pfree(text);
 	}
 }
 
