@@ -421,18 +421,25 @@ model_config_set(ModelConfig *c, const char *name, HpValue value)
  * printf into a static buffer: the details of errors that a hostile model
  * blob can trigger must not allocate (see model_format.c).
  */
-static const char *model_detail(const char *fmt,...) CORE_PRINTF(1, 2);
-
-static const char *
-model_detail(const char *fmt,...)
+const char *
+model_vdetail(const char *fmt, va_list ap)
 {
 	static char buf[512];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	return buf;
+}
+
+const char *
+model_detail(const char *fmt,...)
+{
 	va_list		ap;
+	const char *detail;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	detail = model_vdetail(fmt, ap);
 	va_end(ap);
-	return buf;
+	return detail;
 }
 
 /* raise `code` when a config cannot describe a network */

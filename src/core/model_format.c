@@ -330,11 +330,11 @@ static void format_corrupt(const char *fmt,...) CORE_PRINTF(1, 2) CORE_NORETURN;
 static void
 format_corrupt(const char *fmt,...)
 {
-	static char detail[512];
 	va_list		ap;
+	const char *detail;
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	detail = model_vdetail(fmt, ap);
 	va_end(ap);
 	core_error(CORE_ERR_CORRUPTED, "invalid model data", detail,
 			   "The stored model is damaged or was not written by hptune; train it again.");

@@ -24,6 +24,8 @@
 #ifndef HPTUNE_CORE_MODEL_INTERNAL_H
 #define HPTUNE_CORE_MODEL_INTERNAL_H
 
+#include <stdarg.h>
+
 #include "core/model.h"
 
 #define CORE_BLOCK 16
@@ -253,5 +255,12 @@ extern int	metric_accum_finish(MetricAccum *a, MetricSet set,
 								MetricValue *out);
 /* exact area under the ROC curve (ties averaged); sorts pairs */
 extern double metric_auc(MetricPair *pairs, int64_t n);
+
+/*
+ * printf into one static buffer: details of errors that a hostile model blob
+ * can trigger must not allocate (the host copies the text at once).
+ */
+extern const char *model_vdetail(const char *fmt, va_list ap) CORE_PRINTF(1, 0);
+extern const char *model_detail(const char *fmt,...) CORE_PRINTF(1, 2);
 
 #endif							/* HPTUNE_CORE_MODEL_INTERNAL_H */

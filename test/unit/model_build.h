@@ -22,4 +22,17 @@ enc_make(int ncols, TaskKind task, int nclasses)
 	return e;
 }
 
+/* an uninitialised (zeroed) dataset of nrows x ncols */
+static inline Dataset
+data_make(int64_t nrows, int ncols)
+{
+	Dataset		d;
+
+	d.nrows = nrows;
+	d.ncols = ncols;
+	d.x = core_alloc(nrows * ncols * sizeof(float));
+	d.y = core_alloc(nrows * sizeof(float));
+	return d;
+}
+
 #endif

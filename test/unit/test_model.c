@@ -19,18 +19,6 @@ urand(uint64_t *s)
 	return (double) (*s >> 11) / 9007199254740992.0 * 2.0 - 1.0;
 }
 
-static Dataset
-data_make(int64_t nrows, int ncols)
-{
-	Dataset		d;
-
-	d.nrows = nrows;
-	d.ncols = ncols;
-	d.x = core_alloc(nrows * ncols * sizeof(float));
-	d.y = core_alloc(nrows * sizeof(float));
-	return d;
-}
-
 /*
  * Compare the trainer's gradient with central differences of the batch
  * loss for every parameter.  Float32 losses: eps 1e-3, relative error

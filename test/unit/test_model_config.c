@@ -8,18 +8,6 @@
 #include "unit.h"
 #include "model_build.h"
 
-static Dataset
-data_make(int64_t nrows, int ncols)
-{
-	Dataset		d;
-
-	d.nrows = nrows;
-	d.ncols = ncols;
-	d.x = core_alloc(nrows * ncols * sizeof(float));
-	d.y = core_alloc(nrows * sizeof(float));
-	return d;
-}
-
 TEST(test_metric_values)
 {
 	/* AUC: 4 pairs, one misordered of four positive/negative pairs */
