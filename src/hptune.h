@@ -106,6 +106,7 @@ extern Dataset loader_load_encoded(const char *query, const char *what,
 
 /* train.c */
 extern void train_check_objective(const TrainData *data, const char *objective);
+extern void train_custom_metrics(TrainData *data, Jsonb *options);
 extern TrialTraining *train_trial(const Study *study, const char *hypermodel,
 								  int trial_id, const HpSpace *space,
 								  const HpAssignment *values, const TrainData *data,

@@ -19,14 +19,17 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "parser/parse_func.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/varlena.h"
 
 #include <cblas.h>
 
@@ -81,6 +84,64 @@ train_check_objective(const TrainData *data, const char *objective)
 			 errhint(strncmp(objective, "val_", 4) == 0 && !has_val ?
 					 "Pass validation => a query, or validation_split => 0.2." :
 					 "Create the study with one of the metrics listed.")));
+}
+
+/* options.metrics: built-in names, or aggregates of (float8, float8) */
+void
+train_custom_metrics(TrainData *data, Jsonb *options)
+{
+	JsonbValue	v;
+	int			nbuiltin;
+	const char **builtin = model_metric_names(data->enc->task, data->enc->nclasses, true, &nbuiltin);
+	Jsonb	   *arr;
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+
+	if (!getKeyJsonValueFromContainer(&options->root, "metrics", 7, &v))
+		return;
+	if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options.metrics must be an array of names"),
+				 errhint("Pass for example '{\"metrics\": [\"mae\", \"my_aggregate\"]}'.")));
+	arr = JsonbValueToJsonb(&v);
+	data->custom_aggs = palloc(sizeof(Oid) * (JB_ROOT_COUNT(arr) + 1));
+	data->custom_names = palloc(sizeof(char *) * (JB_ROOT_COUNT(arr) + 1));
+	it = JsonbIteratorInit(&arr->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *name;
+		bool		known = false;
+		Oid			agg;
+
+		if (tok != WJB_ELEM)
+			continue;
+		if (v.type != jbvString)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("options.metrics must be an array of names"),
+					 errhint("Pass metric or aggregate names as strings.")));
+		name = pnstrdup(v.val.string.val, v.val.string.len);
+		for (int i = 0; i < nbuiltin; i++)
+			if (strcmp(builtin[i], name) == 0 || strcmp(builtin[i] + 4, name) == 0)
+				known = true;
+		if (known)
+			continue;
+		{
+			Oid			argtypes[2] = {FLOAT8OID, FLOAT8OID};
+			List	   *qualname = stringToQualifiedNameList(name);
+
+			agg = LookupFuncName(qualname, 2, argtypes, true);
+		}
+		if (!OidIsValid(agg) || get_func_prokind(agg) != PROKIND_AGGREGATE)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("metric \"%s\" is neither built in nor an aggregate of (float8, float8)", name),
+					 errdetail("options.metrics names \"%s\".", name),
+					 errhint("Create an aggregate %s(y_true float8, y_pred float8), or use a built-in metric.", name)));
+		data->custom_aggs[data->ncustom] = agg;
+		data->custom_names[data->ncustom++] = psprintf("val_%s", name);
+	}
 }
 
 /* a custom metric: SELECT agg(y_true, y_pred) over the validation rows */
