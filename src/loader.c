@@ -28,11 +28,8 @@
 #include <sys/mman.h>
 
 #include "access/tupdesc.h"
-#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "parser/parse_func.h"
-#include "utils/varlena.h"
 #include "executor/tuptable.h"
 #include "nodes/plannodes.h"
 #include "utils/plancache.h"
