@@ -19,16 +19,22 @@ fi
 pg_ctlcluster 15 hptune start 2>/dev/null || true
 port=$(pg_lsclusters -h | awk '$1 == "15" && $2 == "hptune" {print $3}')
 
-as_postgres() {
-	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-as_postgres psql -p "$port" -XAtqc "SELECT 1 FROM pg_database WHERE datname = 'hptune'" | grep -q 1 ||
-	as_postgres createdb -p "$port" hptune
+# the calling user gets a superuser role of the same name, so that psql and
+# the loader run as that user (the repository may not be readable by postgres)
+me=$(id -un)
+if [ "$(id -u)" -eq 0 ] || [ "$me" = postgres ]; then
+	runuser -u postgres -- psql -p "$port" -XAtqc \
+		"SELECT 1 FROM pg_roles WHERE rolname = '$me'" | grep -q 1 ||
+		runuser -u postgres -- createuser -p "$port" --superuser "$me"
+fi
+export PGPORT="$port" PGDATABASE=hptune
+psql -XAtqc "SELECT 1" -d postgres >/dev/null
+psql -d postgres -XAtqc "SELECT 1 FROM pg_database WHERE datname = 'hptune'" | grep -q 1 ||
+	createdb hptune
 
 # the data: 50k train / 10k validation / 10k test rows of 784 pixels
-as_postgres env PGPORT="$port" PGDATABASE=hptune python3 "$root/scripts/load_fashion_mnist.py"
+python3 "$root/scripts/load_fashion_mnist.py"
 
-cd /tmp
-as_postgres psql -p "$port" -d hptune -X -v ON_ERROR_STOP=1 -f "$root/demo/getting_started.sql"
+psql -X -v ON_ERROR_STOP=1 -f "$root/demo/getting_started.sql"
 echo
-echo "The cluster keeps running: psql -p $port -d hptune (as the postgres user)."
+echo "The cluster keeps running: psql -p $port -d hptune"
