@@ -543,68 +543,18 @@ api_search_args(FunctionCallInfo fcinfo, SearchArgs *a)
 	a->validation_split = a->has_validation_split ? PG_GETARG_FLOAT8(3) : 0;
 	a->label = api_text_arg(fcinfo, 4);
 	if (!PG_ARGISNULL(5))
-	{
-		Datum	   *elems;
-		bool	   *enulls;
-
-		deconstruct_array(PG_GETARG_ARRAYTYPE_P(5), TEXTOID, -1, false, TYPALIGN_INT,
-						  &elems, &enulls, &a->nfeatures);
-		a->features = palloc(sizeof(char *) * Max(a->nfeatures, 1));
-		for (int i = 0; i < a->nfeatures; i++)
-		{
-			if (enulls[i])
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("features must not contain null"),
-						 errhint("List column names only.")));
-			a->features[i] = TextDatumGetCString(elems[i]);
-		}
-	}
+		train_args_features(a, PG_GETARG_ARRAYTYPE_P(5));
 	a->epochs = PG_ARGISNULL(6) ? 1 : PG_GETARG_INT32(6);
 	a->batch_size = PG_ARGISNULL(7) ? 32 : PG_GETARG_INT32(7);
 	a->workers = PG_ARGISNULL(8) ? 0 : PG_GETARG_INT32(8);
-	a->options = PG_ARGISNULL(9) ?
-		DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"))) :
-		PG_GETARG_JSONB_P_COPY(9);
-
-	if (a->epochs < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("epochs must be at least 1"),
-				 errdetail("epochs is %d.", a->epochs),
-				 errhint("Pass epochs => 1 or more.")));
-	if (a->batch_size < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("batch_size must be at least 1"),
-				 errdetail("batch_size is %d.", a->batch_size),
-				 errhint("Pass batch_size => 1 or more, such as 32.")));
-	if (a->has_validation_split &&
-		!(a->validation_split > 0 && a->validation_split < 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("validation_split must be between 0 and 1"),
-				 errdetail("validation_split is %g.", a->validation_split),
-				 errhint("Pass a fraction such as 0.2.")));
-	if (a->has_validation_split && a->validation)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("validation and validation_split cannot both be given"),
-				 errdetail("validation_split is %g and a validation query was passed.",
-						   a->validation_split),
-				 errhint("Pass one of them.")));
+	a->options = PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P_COPY(9);
+	train_args_check(a);
 	if (a->workers != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("searching with background workers is not supported yet"),
 				 errdetail("workers is %d.", a->workers),
 				 errhint("Pass workers => 0, or run CALL hptune.tune() from several sessions.")));
-	if (!JB_ROOT_IS_OBJECT(a->options) || JB_ROOT_IS_SCALAR(a->options))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("options must be a jsonb object"),
-				 errdetail("options is %s.", JsonbToCString(NULL, &a->options->root, 0)),
-				 errhint("Pass an object such as '{\"impute\": \"mean\"}'.")));
 }
 
 PG_FUNCTION_INFO_V1(hptune_search);

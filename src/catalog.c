@@ -410,11 +410,13 @@ catalog_insert_metrics(int64 study_id, int trial_id, int execution, int step,
 {
 	Oid			types[6] = {INT8OID, INT4OID, INT4OID, INT4OID, TEXTARRAYOID, FLOAT8ARRAYOID};
 	Datum		values[6];
-	Datum	   *names = palloc(sizeof(Datum) * Max(n, 1));
-	Datum	   *vals = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *names;
+	Datum	   *vals;
 
 	if (n == 0)
 		return;
+	names = palloc(sizeof(Datum) * n);
+	vals = palloc(sizeof(Datum) * n);
 	for (int i = 0; i < n; i++)
 	{
 		names[i] = CStringGetTextDatum(metrics[i].name);

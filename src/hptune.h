@@ -20,6 +20,7 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/float.h"
 #include "utils/json.h"
 #include "utils/regproc.h"
@@ -105,6 +106,8 @@ extern Dataset loader_load_encoded(const char *query, const char *what,
 								   size_t other_bytes);
 
 /* train.c */
+extern void train_args_features(SearchArgs *a, ArrayType *arr);
+extern void train_args_check(SearchArgs *a);
 extern void train_check_objective(const TrainData *data, const char *objective);
 extern void train_custom_metrics(TrainData *data, Jsonb *options);
 extern TrialTraining *train_trial(const Study *study, const char *hypermodel,

@@ -510,32 +510,11 @@ hptune_fit(PG_FUNCTION_ARGS)
 	a.validation_split = a.has_validation_split ? PG_GETARG_FLOAT8(4) : 0;
 	a.label = PG_ARGISNULL(5) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(5));
 	if (!PG_ARGISNULL(6))
-	{
-		Datum	   *elems;
-		bool	   *nulls;
-
-		deconstruct_array_builtin(PG_GETARG_ARRAYTYPE_P(6), TEXTOID, &elems, &nulls, &a.nfeatures);
-		a.features = palloc(sizeof(char *) * Max(a.nfeatures, 1));
-		for (int i = 0; i < a.nfeatures; i++)
-			a.features[i] = TextDatumGetCString(elems[i]);
-	}
+		train_args_features(&a, PG_GETARG_ARRAYTYPE_P(6));
 	a.epochs = PG_ARGISNULL(7) ? 1 : PG_GETARG_INT32(7);
 	a.batch_size = PG_ARGISNULL(8) ? 32 : PG_GETARG_INT32(8);
-	a.options = PG_ARGISNULL(9) ?
-		DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"))) :
-		PG_GETARG_JSONB_P(9);
-	if (a.epochs < 1 || a.batch_size < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("epochs and batch_size must be at least 1"),
-				 errdetail("epochs is %d and batch_size is %d.", a.epochs, a.batch_size),
-				 errhint("Pass positive values.")));
-	if (a.has_validation_split && !(a.validation_split > 0 && a.validation_split < 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("validation_split must be between 0 and 1"),
-				 errdetail("validation_split is %g.", a.validation_split),
-				 errhint("Pass a fraction such as 0.2.")));
+	a.options = PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9);
+	train_args_check(&a);
 
 	tt = predict_train(NULL, text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_JSONB_P(1),
 					   &a, &data);
@@ -575,15 +554,10 @@ hptune_retrain(PG_FUNCTION_ARGS)
 	a.epochs = PG_ARGISNULL(2) ? 1 : PG_GETARG_INT32(2);
 	a.label = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	a.batch_size = PG_ARGISNULL(5) ? 32 : PG_GETARG_INT32(5);
-	a.options = PG_ARGISNULL(6) ?
-		DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"))) :
-		PG_GETARG_JSONB_P(6);
-	if (a.epochs < 1 || a.batch_size < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("epochs and batch_size must be at least 1"),
-				 errdetail("epochs is %d and batch_size is %d.", a.epochs, a.batch_size),
-				 errhint("Pass positive values.")));
+	if (!PG_ARGISNULL(4))
+		train_args_features(&a, PG_GETARG_ARRAYTYPE_P(4));
+	a.options = PG_ARGISNULL(6) ? NULL : PG_GETARG_JSONB_P(6);
+	train_args_check(&a);
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT hyperparameters FROM hptune.leaderboard"
 							  " WHERE study_id = $1 ORDER BY rank, trial_id LIMIT 1",

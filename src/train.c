@@ -24,6 +24,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "parser/parse_func.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -47,6 +48,69 @@ train_hypermodel_kind(const char *name)
 				 errdetail("hypermodel is \"%s\".", name ? name : ""),
 				 errhint("Use one of: %s.", hypermodel_names())));
 	return kind;
+}
+
+/* the features argument: column names, none of them null */
+void
+train_args_features(SearchArgs *a, ArrayType *arr)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+
+	deconstruct_array_builtin(arr, TEXTOID, &elems, &nulls, &a->nfeatures);
+	a->features = palloc(sizeof(char *) * Max(a->nfeatures, 1));
+	for (int i = 0; i < a->nfeatures; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("features must not contain null"),
+					 errhint("List column names only.")));
+		a->features[i] = TextDatumGetCString(elems[i]);
+	}
+}
+
+/*
+ * The checks every training call shares (search, tune, fit, retrain); a
+ * missing options object becomes an empty one.
+ */
+void
+train_args_check(SearchArgs *a)
+{
+	if (a->options == NULL)
+		a->options = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+	if (a->epochs < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("epochs must be at least 1"),
+				 errdetail("epochs is %d.", a->epochs),
+				 errhint("Pass epochs => 1 or more.")));
+	if (a->batch_size < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("batch_size must be at least 1"),
+				 errdetail("batch_size is %d.", a->batch_size),
+				 errhint("Pass batch_size => 1 or more, such as 32.")));
+	if (a->has_validation_split &&
+		!(a->validation_split > 0 && a->validation_split < 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("validation_split must be between 0 and 1"),
+				 errdetail("validation_split is %g.", a->validation_split),
+				 errhint("Pass a fraction such as 0.2.")));
+	if (a->has_validation_split && a->validation)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("validation and validation_split cannot both be given"),
+				 errdetail("validation_split is %g and a validation query was passed.",
+						   a->validation_split),
+				 errhint("Pass one of them.")));
+	if (!JB_ROOT_IS_OBJECT(a->options) || JB_ROOT_IS_SCALAR(a->options))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options must be a jsonb object"),
+				 errdetail("options is %s.", JsonbToCString(NULL, &a->options->root, 0)),
+				 errhint("Pass an object such as '{\"impute\": \"mean\"}'.")));
 }
 
 void
