@@ -25,6 +25,7 @@ OBJS = \
 	src/core/space.o \
 	src/core/space_validate.o \
 	src/core/rng.o \
+	src/core/cpu.o \
 	src/core/oracle.o \
 	src/core/oracle_random.o \
 	src/core/oracle_grid.o \

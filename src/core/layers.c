@@ -33,7 +33,7 @@
 #include <math.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#ifdef CORE_X86_INTRINSICS
 #include <immintrin.h>
 #define OPTIM_X86_ROW 1
 #endif
@@ -286,7 +286,7 @@ layer_row_product(const float *x, const float *w, int in, int out, float *a)
 	int			done = 0;
 
 #ifdef OPTIM_X86_ROW
-	if (core_cpu_level() >= 2)
+	if (cpu_level() >= CPU_AVX512)
 		done = layer_row_product_avx512(x, w, in, out, a);
 #endif
 	if (done < out)
@@ -411,28 +411,12 @@ layer_softmax_xent(float *z, const float *y, int rows, int k,
 	{
 		float	   *row = z + (int64_t) r * k;
 		int			label = (int) y[r];
-		int			best = 0;
-		float		max = row[0];
-		float		sum = 0.0f;
-		float		inv;
+		int			best;
 
-		for (int j = 1; j < k; j++)
-			if (row[j] > max)
-			{
-				max = row[j];
-				best = j;
-			}
+		total += softmax_row(row, k, label, &best);
 		right += (best == label);
-		total += max - row[label];
 		for (int j = 0; j < k; j++)
-		{
-			row[j] = expf(row[j] - max);
-			sum += row[j];
-		}
-		total += logf(sum);
-		inv = grad_scale / sum;
-		for (int j = 0; j < k; j++)
-			row[j] *= inv;
+			row[j] *= grad_scale;
 		row[label] -= grad_scale;
 	}
 	*correct += right;
@@ -443,22 +427,10 @@ layer_softmax_xent(float *z, const float *y, int rows, int k,
 void
 layer_softmax(float *z, int rows, int k)
 {
-	for (int r = 0; r < rows; r++)
-	{
-		float	   *row = z + (int64_t) r * k;
-		float		max = row[0];
-		float		sum = 0.0f;
+	int			best;
 
-		for (int j = 1; j < k; j++)
-			max = row[j] > max ? row[j] : max;
-		for (int j = 0; j < k; j++)
-		{
-			row[j] = expf(row[j] - max);
-			sum += row[j];
-		}
-		for (int j = 0; j < k; j++)
-			row[j] /= sum;
-	}
+	for (int r = 0; r < rows; r++)
+		softmax_row(z + (int64_t) r * k, k, -1, &best);
 }
 
 /*
@@ -488,7 +460,7 @@ layer_mse(float *z, const float *y, int rows, float grad_scale,
 
 /* inverted dropout: each entry 0 with probability rate, else 1/(1-rate) */
 void
-layer_dropout_mask(float *mask, int64_t n, double rate, ModelRng *rng)
+layer_dropout_mask(float *mask, int64_t n, double rate, RngStream *rng)
 {
 	uint32_t	threshold = (uint32_t) (rate * 4294967296.0);
 	float		keep = (float) (1.0 / (1.0 - rate));
@@ -498,13 +470,13 @@ layer_dropout_mask(float *mask, int64_t n, double rate, ModelRng *rng)
 		threshold = UINT32_MAX;
 	for (; i + 1 < n; i += 2)
 	{
-		uint64_t	bits = model_rng_next(rng);
+		uint64_t	bits = rng_stream_next(rng);
 
 		mask[i] = (uint32_t) bits < threshold ? 0.0f : keep;
 		mask[i + 1] = (uint32_t) (bits >> 32) < threshold ? 0.0f : keep;
 	}
 	if (i < n)
-		mask[i] = (uint32_t) model_rng_next(rng) < threshold ? 0.0f : keep;
+		mask[i] = (uint32_t) rng_stream_next(rng) < threshold ? 0.0f : keep;
 }
 
 /* out = a * b elementwise (distinct arrays) */

@@ -34,7 +34,7 @@
 #include <math.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#ifdef CORE_X86_INTRINSICS
 #include <immintrin.h>
 #define OPTIM_X86 1
 #endif
@@ -135,31 +135,6 @@ OPTIM_INSTANCES(avx2, __attribute__((target("avx2"))), __m256, 8,
 OPTIM_INSTANCES(sse2, , __m128, 4,
 				_mm_loadu_ps, _mm_storeu_ps, _mm_set1_ps,
 				_mm_add_ps, _mm_sub_ps, _mm_mul_ps, _mm_div_ps, _mm_sqrt_ps)
-
-/* 2 = AVX-512, 1 = AVX2, 0 = SSE2; -1 not yet known */
-static int	optim_isa = -1;
-
-int
-core_cpu_level(void)
-{
-	if (optim_isa < 0)
-	{
-		__builtin_cpu_init();
-		if (__builtin_cpu_supports("avx512f"))
-			optim_isa = 2;
-		else if (__builtin_cpu_supports("avx2"))
-			optim_isa = 1;
-		else
-			optim_isa = 0;
-	}
-	return optim_isa;
-}
-#else
-int
-core_cpu_level(void)
-{
-	return 0;
-}
 #endif
 
 /* scalar forms: the reference, the tail, other architectures */
@@ -211,12 +186,12 @@ optim_adam(float *p, const float *g, float *m, float *v, int64_t n,
 	int64_t		done = 0;
 
 #ifdef OPTIM_X86
-	switch (core_cpu_level())
+	switch (cpu_level())
 	{
-		case 2:
+		case CPU_AVX512:
 			done = optim_adam_avx512(p, g, m, v, n, k);
 			break;
-		case 1:
+		case CPU_AVX2:
 			done = optim_adam_avx2(p, g, m, v, n, k);
 			break;
 		default:
@@ -235,12 +210,12 @@ optim_rmsprop(float *p, const float *g, float *a, int64_t n,
 	int64_t		done = 0;
 
 #ifdef OPTIM_X86
-	switch (core_cpu_level())
+	switch (cpu_level())
 	{
-		case 2:
+		case CPU_AVX512:
 			done = optim_rmsprop_avx512(p, g, a, n, k);
 			break;
-		case 1:
+		case CPU_AVX2:
 			done = optim_rmsprop_avx2(p, g, a, n, k);
 			break;
 		default:
@@ -258,12 +233,12 @@ optim_adagrad(float *p, const float *g, float *a, int64_t n,
 	int64_t		done = 0;
 
 #ifdef OPTIM_X86
-	switch (core_cpu_level())
+	switch (cpu_level())
 	{
-		case 2:
+		case CPU_AVX512:
 			done = optim_adagrad_avx512(p, g, a, n, k);
 			break;
-		case 1:
+		case CPU_AVX2:
 			done = optim_adagrad_avx2(p, g, a, n, k);
 			break;
 		default:
