@@ -14,7 +14,10 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "core/model_internal.h"
+#include "core/dataset.h"
+
+#include "core/cpu.h"
+#include "core/rng.h"
 
 #include <math.h>
 
@@ -92,21 +95,21 @@ dataset_column_stats(const Dataset *d, float *mean, float *scale)
 void
 dataset_permutation(int64_t *perm, int64_t n, uint64_t seed, uint64_t epoch)
 {
-	ModelRng	rng;
+	RngStream	rng;
 
-	model_rng_seed(&rng, seed ^ (epoch * UINT64_C(0x9E3779B97F4A7C15)),
-				   MODEL_STREAM_SHUFFLE);
+	rng_stream_seed(&rng, seed ^ (epoch * UINT64_C(0x9E3779B97F4A7C15)),
+				   RNG_STREAM_SHUFFLE);
 	for (int64_t i = 0; i < n; i++)
 		perm[i] = i;
 	for (int64_t i = n - 1; i > 0; i--)
 	{
 		/* multiply-shift gives an index in [0, i] without division */
-		uint64_t	r = model_rng_next(&rng) >> 32;
+		uint64_t	r = rng_stream_next(&rng) >> 32;
 		int64_t		j = (int64_t) ((r * (uint64_t) (i + 1)) >> 32);
 		int64_t		tmp;
 
 		if (i + 1 > (int64_t) UINT32_MAX)
-			j = (int64_t) (model_rng_next(&rng) % (uint64_t) (i + 1));
+			j = (int64_t) (rng_stream_next(&rng) % (uint64_t) (i + 1));
 		tmp = perm[i];
 		perm[i] = perm[j];
 		perm[j] = tmp;

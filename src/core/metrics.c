@@ -145,26 +145,10 @@ metrics_chunk_classification(MetricAccum *a, float *z, const float *y,
 	{
 		float	   *row = z + (int64_t) r * k;
 		int			label = (int) y[r];
-		int			best = 0;
-		float		max = row[0];
-		float		sum = 0.0f;
+		int			best;
 
-		for (int j = 1; j < k; j++)
-			if (row[j] > max)
-			{
-				max = row[j];
-				best = j;
-			}
+		ce += softmax_row(row, k, label, &best);
 		a->correct += (best == label);
-		ce += max - row[label];
-		for (int j = 0; j < k; j++)
-		{
-			row[j] = expf(row[j] - max);
-			sum += row[j];
-		}
-		ce += log(sum);
-		for (int j = 0; j < k; j++)
-			row[j] /= sum;
 
 		if (k == 2)
 		{

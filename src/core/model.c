@@ -548,7 +548,7 @@ model_create(const ModelConfig *c, const DatasetEncoding *enc)
 {
 	Model	   *m = core_alloc(sizeof(Model));
 	int			noutputs;
-	ModelRng	rng;
+	RngStream	rng;
 
 	if (enc->task == TASK_CLASSIFICATION && enc->nclasses < 1)
 		core_error(CORE_ERR_DATA_EXCEPTION, "no classes to learn",
@@ -562,7 +562,7 @@ model_create(const ModelConfig *c, const DatasetEncoding *enc)
 	memset(m->params, 0, m->nparams * sizeof(float));
 
 	/* Glorot uniform kernels, zero biases */
-	model_rng_seed(&rng, c->seed, MODEL_STREAM_INIT);
+	rng_stream_seed(&rng, c->seed, RNG_STREAM_INIT);
 	for (int l = 0; l < m->nlayers; l++)
 	{
 		DenseLayer *layer = &m->layers[l];
@@ -571,7 +571,7 @@ model_create(const ModelConfig *c, const DatasetEncoding *enc)
 		int64_t		n = (int64_t) layer->in * layer->out;
 
 		for (int64_t i = 0; i < n; i++)
-			w[i] = (float) ((2.0 * model_rng_uniform(&rng) - 1.0) * limit);
+			w[i] = (float) ((2.0 * rng_stream_uniform(&rng) - 1.0) * limit);
 	}
 	return m;
 }

@@ -3,7 +3,7 @@
  * model_internal.h
  *	  What the model's files share and nobody else sees: the Model layout,
  *	  the layer kernels (layers.c), the optimizers (optim.c), metric
- *	  accumulation (metrics.c) and a small random generator.
+ *	  accumulation (metrics.c).
  *
  * Layout of a Model: a stack of Dense layers; layer l multiplies its input
  * (rows x in, row-major) by a kernel W (in x out, row-major) and adds a
@@ -13,31 +13,19 @@
  * use the same layout in a parallel vector owned by the Trainer.
  *
  * Hot loops: dense products go to cblas_sgemm; the elementwise loops around
- * them are written in blocks of CORE_BLOCK floats with a constant inner trip
- * count, which GCC and clang vectorise at -O2, and marked CORE_CLONES so
- * that a GCC build on x86-64 Linux carries AVX-512, AVX2 and baseline
- * versions chosen at load time (no -march=native needed).  Clang gets the
- * baseline only: its target_clones does not link for external functions.
+ * them are vectorised blocks dispatched as cpu.h describes.
  *
  *-------------------------------------------------------------------------
  */
 #ifndef HPTUNE_CORE_MODEL_INTERNAL_H
 #define HPTUNE_CORE_MODEL_INTERNAL_H
 
+#include <math.h>
 #include <stdarg.h>
 
+#include "core/cpu.h"
 #include "core/model.h"
-
-#define CORE_BLOCK 16
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-	defined(__linux__) && !defined(__SANITIZE_ADDRESS__) && \
-	!defined(CORE_NO_CLONES)
-#define CORE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#define CORE_X86_DISPATCH 1
-#else
-#define CORE_CLONES
-#endif
+#include "core/rng.h"
 
 /* rows handled at once by predict and evaluation */
 #define MODEL_CHUNK_ROWS 256
@@ -82,60 +70,39 @@ struct Model
 	MetricValue eval_metrics[MODEL_MAX_METRICS];
 };
 
-/* ---- a small, fast generator (xoshiro256**, seeded by splitmix64) ---- */
-
-typedef struct ModelRng
-{
-	uint64_t	s[4];
-} ModelRng;
-
-static inline uint64_t
-model_splitmix64(uint64_t *x)
-{
-	uint64_t	z = (*x += UINT64_C(0x9E3779B97F4A7C15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
-
-static inline void
-model_rng_seed(ModelRng *r, uint64_t seed, uint64_t stream)
-{
-	uint64_t	x = seed ^ (stream * UINT64_C(0xD1B54A32D192ED03));
-
-	for (int i = 0; i < 4; i++)
-		r->s[i] = model_splitmix64(&x);
-}
-
-static inline uint64_t
-model_rng_next(ModelRng *r)
-{
-	uint64_t   *s = r->s;
-	uint64_t	x = s[1] * 5;
-	uint64_t	result = ((x << 7) | (x >> 57)) * 9;
-	uint64_t	t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = (s[3] << 45) | (s[3] >> 19);
-	return result;
-}
-
-/* uniform in [0, 1) */
+/*
+ * The core's one softmax: one row of k logits becomes probabilities in
+ * place.  Returns the crossentropy of class `label` (0 when label < 0) and
+ * sets *argmax to the largest logit's class (the first on ties, as argmax).
+ * Training's fused loss (layers.c), evaluation's metrics (metrics.c) and
+ * predict (model.c) all go through it.
+ */
 static inline double
-model_rng_uniform(ModelRng *r)
+softmax_row(float *row, int k, int label, int *argmax)
 {
-	return (double) (model_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
-}
+	int			best = 0;
+	float		max = row[0];
+	float		sum = 0.0f;
+	double		xent;
 
-/* random streams derived from the config seed */
-#define MODEL_STREAM_INIT		1
-#define MODEL_STREAM_SHUFFLE	2
-#define MODEL_STREAM_DROPOUT	3
+	for (int j = 1; j < k; j++)
+		if (row[j] > max)
+		{
+			max = row[j];
+			best = j;
+		}
+	*argmax = best;
+	/* -log(softmax(z)[label]) = max - z[label] + log(sum exp(z - max)) */
+	xent = label < 0 ? 0.0 : (double) (max - row[label]);
+	for (int j = 0; j < k; j++)
+	{
+		row[j] = expf(row[j] - max);
+		sum += row[j];
+	}
+	for (int j = 0; j < k; j++)
+		row[j] /= sum;
+	return label < 0 ? 0.0 : xent + log((double) sum);
+}
 
 /* ---- model.c ---- */
 
@@ -177,7 +144,7 @@ extern void layer_softmax(float *z, int rows, int k);
 extern double layer_mse(float *z, const float *y, int rows,
 						float grad_scale, double *abs_sum);
 extern void layer_dropout_mask(float *mask, int64_t n, double rate,
-							   ModelRng *rng);
+							   RngStream *rng);
 extern void layer_multiply(float *out, const float *a, const float *b,
 						   int64_t n);
 extern void layer_multiply_inplace(float *x, const float *m, int64_t n);
@@ -199,8 +166,6 @@ typedef struct Optimizer
 	float	   *slot2;			/* adam v, rmsprop momentum */
 } Optimizer;
 
-/* x86: 2 with AVX-512, 1 with AVX2, else 0 (detected once) */
-extern int	core_cpu_level(void);
 extern void optim_init(Optimizer *o, const ModelConfig *c, int64_t n);
 extern void optim_step(Optimizer *o, float *params, const float *grads);
 extern void optim_free(Optimizer *o);

@@ -56,7 +56,7 @@ struct Trainer
 	float	   *mask;			/* dropout: batch x last hidden width */
 	float	   *dropped;
 	float	   *delta[2];		/* batch x widest layer */
-	ModelRng	dropout_rng;
+	RngStream	dropout_rng;
 	MetricAccum acc;
 	MetricPair *pairs;			/* validation AUC */
 	float	   *eval_out;		/* MODEL_CHUNK_ROWS x outputs */
@@ -139,7 +139,7 @@ trainer_create(Model *m, const Dataset *train, const Dataset *validation)
 	}
 	t->delta[0] = core_alloc_raw((size_t) b * m->maxwidth * f);
 	t->delta[1] = core_alloc_raw((size_t) b * m->maxwidth * f);
-	model_rng_seed(&t->dropout_rng, c->seed, MODEL_STREAM_DROPOUT);
+	rng_stream_seed(&t->dropout_rng, c->seed, RNG_STREAM_DROPOUT);
 
 	if (t->val.nrows > 0)
 	{
@@ -294,7 +294,7 @@ double
 trainer_batch_gradient(Trainer *t, const float *x, const float *y, int rows,
 					   uint64_t dropout_seed)
 {
-	model_rng_seed(&t->dropout_rng, dropout_seed, MODEL_STREAM_DROPOUT);
+	rng_stream_seed(&t->dropout_rng, dropout_seed, RNG_STREAM_DROPOUT);
 	metric_accum_reset(&t->acc, t->m->task, t->m->nclasses, NULL, 0);
 	return train_batch(t, x, y, rows);
 }
