@@ -518,13 +518,13 @@ api_next_position(int64 study_id)
 }
 
 static void
-api_hyperparameter_not_null(const char *column)
+api_hyperparameter_not_null(const char *column, const char *hint)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 			 errmsg("hyperparameter %s must not be null", column),
 			 errdetail("%s is null.", column),
-			 errhint("Pass a %s.", column)));
+			 errhint("%s", hint)));
 }
 
 /*
@@ -567,18 +567,22 @@ hptune_hyperparameters_check(PG_FUNCTION_ARGS)
 
 	study_id = DatumGetInt64(api_column(tuple, desc, "study_id", &isnull));
 	if (isnull)
-		api_hyperparameter_not_null("study_id");
+		api_hyperparameter_not_null("study_id",
+									"Pass the study's id, as hptune.study_id() returns it.");
 	name = api_column_text(tuple, desc, "name");
 	if (name == NULL)
-		api_hyperparameter_not_null("name");
+		api_hyperparameter_not_null("name",
+									"Pass the hyperparameter's name.");
 	kind = api_column_text(tuple, desc, "kind");
 	if (kind == NULL)
-		api_hyperparameter_not_null("kind");
+		api_hyperparameter_not_null("kind",
+									"Use one of int, float, choice, boolean, fixed.");
 	for (int i = 0; i < 9; i++)
 		values[i] = api_column(tuple, desc, cols[i], &nulls[i]);
 	position = DatumGetInt32(api_column(tuple, desc, "position", &isnull));
 	if (isnull)
-		api_hyperparameter_not_null("position");
+		api_hyperparameter_not_null("position",
+									"Leave position out (0) to place the row after the study's others.");
 
 	study = catalog_get_study_by_id(study_id);
 	catalog_row_to_hpdef(&hp, name, kind, values, nulls);
