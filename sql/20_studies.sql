@@ -31,15 +31,46 @@ AS 'MODULE_PATHNAME', 'hptune_study_id'
 LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION hptune.study_id IS 'the study_id of a study name, or an error if no such study is visible';
 
+CREATE FUNCTION hptune.studies_check()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'hptune_studies_check'
+LANGUAGE C;
+COMMENT ON FUNCTION hptune.studies_check IS 'validates rows of hptune.studies exactly as create_study checks its arguments';
+
+CREATE TRIGGER studies_check
+	BEFORE INSERT OR UPDATE ON hptune.studies
+	FOR EACH ROW EXECUTE FUNCTION hptune.studies_check();
+
 CREATE FUNCTION hptune.hyperparameters_check()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'hptune_hyperparameters_check'
 LANGUAGE C;
-COMMENT ON FUNCTION hptune.hyperparameters_check IS 'validates rows of hptune.hyperparameters exactly as the hp_* functions do';
+COMMENT ON FUNCTION hptune.hyperparameters_check IS 'validates each row of hptune.hyperparameters on its own, exactly as the hp_* functions do';
 
 CREATE TRIGGER hyperparameters_check
 	BEFORE INSERT OR UPDATE ON hptune.hyperparameters
 	FOR EACH ROW EXECUTE FUNCTION hptune.hyperparameters_check();
+
+-- Conditions relate rows to each other, so they are checked once the whole
+-- statement is in (a COPY of a dump inserts parents and children together).
+CREATE FUNCTION hptune.hyperparameters_check_space()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'hptune_hyperparameters_check_space'
+LANGUAGE C;
+COMMENT ON FUNCTION hptune.hyperparameters_check_space IS 'checks the conditions of every search space a statement on hptune.hyperparameters changed';
+
+CREATE TRIGGER hyperparameters_check_space_insert
+	AFTER INSERT ON hptune.hyperparameters
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION hptune.hyperparameters_check_space();
+CREATE TRIGGER hyperparameters_check_space_update
+	AFTER UPDATE ON hptune.hyperparameters
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION hptune.hyperparameters_check_space();
+CREATE TRIGGER hyperparameters_check_space_delete
+	AFTER DELETE ON hptune.hyperparameters
+	REFERENCING OLD TABLE AS old_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION hptune.hyperparameters_check_space();
 
 CREATE FUNCTION hptune.hp_int(
 	study text,
@@ -93,6 +124,7 @@ CREATE FUNCTION hptune.hp_choice(
 	parent_values jsonb DEFAULT NULL)
 RETURNS anyelement
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 	INSERT INTO hptune.hyperparameters (study_id, name, kind, choices, ordered,
 		default_value, parent_name, parent_values)
@@ -127,6 +159,7 @@ CREATE FUNCTION hptune.hp_fixed(
 	parent_values jsonb DEFAULT NULL)
 RETURNS anyelement
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 	INSERT INTO hptune.hyperparameters (study_id, name, kind, default_value,
 		parent_name, parent_values)

@@ -41,7 +41,7 @@ COMMENT ON FUNCTION hptune.results_summary IS 'the best trials in KerasTuner''s 
 
 CREATE FUNCTION hptune.best_hyperparameters(study text, num_trials int DEFAULT 1)
 RETURNS SETOF jsonb
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT l.hyperparameters
 	  FROM hptune.leaderboard l
@@ -53,7 +53,7 @@ COMMENT ON FUNCTION hptune.best_hyperparameters IS 'the hyperparameters of the b
 
 CREATE FUNCTION hptune.best_models(study text, num_models int DEFAULT 1)
 RETURNS SETOF bigint
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT m.model_id
 	  FROM hptune.leaderboard l

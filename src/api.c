@@ -19,6 +19,10 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "executor/tuptable.h"
+#include "storage/proc.h"
+#include "utils/memutils.h"
+#include "access/xact.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -93,16 +97,20 @@ api_check_execute(Oid fn)
 						 quote_identifier(GetUserNameFromId(GetUserId(), false)))));
 }
 
-/* f(jsonb) RETURNS float8 | jsonb, executable by the caller */
+/* f(jsonb) RETURNS float8 | jsonb */
 static void
-api_check_objective_function(Oid fn)
+api_check_objective_signature(Oid fn)
 {
 	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
 	Form_pg_proc proc;
 	bool		ok;
 
 	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for function %u", fn);
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("objective function %u does not exist", fn),
+				 errdetail("objective_function names a function that has been dropped."),
+				 errhint("Set objective_function to an existing f(jsonb).")));
 	proc = (Form_pg_proc) GETSTRUCT(tup);
 	ok = proc->pronargs == 1 && proc->proargtypes.values[0] == JSONBOID &&
 		proc->prokind == PROKIND_FUNCTION && !proc->proretset;
@@ -121,7 +129,6 @@ api_check_objective_function(Oid fn)
 				 errdetail("%s returns %s.", format_procedure(fn),
 						   format_type_be(get_func_rettype(fn))),
 				 errhint("Return the objective as float8, or a jsonb object of named metrics.")));
-	api_check_execute(fn);
 }
 
 /* settings of create_study, as given (NULL = not given) */
@@ -206,7 +213,7 @@ api_check_settings(StudySettings *s)
 				 errdetail("hypermodel and objective_function are both null."),
 				 errhint("Pass hypermodel => 'mlp' to train models, or objective_function => 'f(jsonb)' to tune a function.")));
 	if (OidIsValid(s->objective_function))
-		api_check_objective_function(s->objective_function);
+		api_check_objective_signature(s->objective_function);
 	if (!JB_ROOT_IS_OBJECT(s->tuner_options) || JB_ROOT_IS_SCALAR(s->tuner_options))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -294,14 +301,27 @@ api_insert_study(const StudySettings *s)
 	values[8] = JsonbPGetDatum(s->tuner_options);
 	values[9] = Int64GetDatum(s->seed);
 	nulls[9] = s->has_seed ? ' ' : 'n';
+	/*
+	 * Names are unique across roles: one taken by a study this role cannot
+	 * see, or by a concurrent create_study that committed first, inserts
+	 * nothing.
+	 */
 	SPI_connect();
 	if (SPI_execute_with_args("INSERT INTO hptune.studies (name, hypermodel, objective,"
 							  " direction, tuner, max_trials, executions_per_trial,"
 							  " objective_function, tuner_options, seed)"
-							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::regprocedure, $9, $10)"
-							  " RETURNING study_id",
+							  " VALUES ($1, $2, $3, $4, $5, $6, $7,"
+							  " $8::pg_catalog.regprocedure, $9, $10)"
+							  " ON CONFLICT (name) DO NOTHING RETURNING study_id",
 							  10, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "could not insert study");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("study name \"%s\" is taken", s->name),
+				 errdetail("Study names are shared by all roles; a study named \"%s\" exists that this call cannot resume (another role's, or one created by a concurrent session).",
+						   s->name),
+				 errhint("Choose another name; if a concurrent session of this role created it, call hptune.create_study() again to resume it.")));
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 	return id;
@@ -313,35 +333,54 @@ api_text_arg(FunctionCallInfo fcinfo, int n)
 	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
 }
 
+/* an argument that has a default of its own must not be passed as null */
+static void
+api_require_arg(FunctionCallInfo fcinfo, int n, const char *argname, const char *hint)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", argname),
+				 errdetail("%s is null.", argname),
+				 errhint("%s", hint)));
+}
+
 PG_FUNCTION_INFO_V1(hptune_create_study);
 Datum
 hptune_create_study(PG_FUNCTION_ARGS)
 {
 	StudySettings s;
-	bool		overwrite = PG_ARGISNULL(10) ? false : PG_GETARG_BOOL(10);
+	bool		overwrite;
 	Study	   *existing;
 
+	/* null means "not given" only where the default is null */
 	memset(&s, 0, sizeof(s));
-	s.name = api_text_arg(fcinfo, 0);
-	if (s.name == NULL)
+	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("study name must not be null"),
 				 errdetail("name is null."),
 				 errhint("Pass a name such as 'helloworld'.")));
+	api_require_arg(fcinfo, 4, "tuner", "Leave tuner out to use 'random'.");
+	api_require_arg(fcinfo, 5, "max_trials", "Leave max_trials out to use 10.");
+	api_require_arg(fcinfo, 6, "executions_per_trial", "Leave executions_per_trial out to use 1.");
+	api_require_arg(fcinfo, 8, "tuner_options", "Leave tuner_options out to use '{}'.");
+	api_require_arg(fcinfo, 10, "overwrite", "Leave overwrite out to resume an existing study.");
+	s.name = api_text_arg(fcinfo, 0);
 	s.hypermodel = api_text_arg(fcinfo, 1);
 	s.objective = api_text_arg(fcinfo, 2);
 	s.direction = api_text_arg(fcinfo, 3);
-	s.tuner = PG_ARGISNULL(4) ? pstrdup("random") : api_text_arg(fcinfo, 4);
-	s.max_trials = PG_ARGISNULL(5) ? 10 : PG_GETARG_INT32(5);
-	s.executions_per_trial = PG_ARGISNULL(6) ? 1 : PG_GETARG_INT32(6);
+	s.tuner = api_text_arg(fcinfo, 4);
+	s.max_trials = PG_GETARG_INT32(5);
+	s.executions_per_trial = PG_GETARG_INT32(6);
 	s.objective_function = PG_ARGISNULL(7) ? InvalidOid : PG_GETARG_OID(7);
-	s.tuner_options = PG_ARGISNULL(8) ?
-		DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"))) :
-		PG_GETARG_JSONB_P(8);
+	s.tuner_options = PG_GETARG_JSONB_P(8);
 	s.has_seed = !PG_ARGISNULL(9);
 	s.seed = s.has_seed ? PG_GETARG_INT64(9) : 0;
+	overwrite = PG_GETARG_BOOL(10);
 	api_check_settings(&s);
+	if (OidIsValid(s.objective_function))
+		api_check_execute(s.objective_function);
 
 	existing = catalog_get_study(s.name, true);
 	if (existing && !overwrite)
@@ -371,11 +410,131 @@ hptune_study_id(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(catalog_get_study(api_text_arg(fcinfo, 0), false)->study_id);
 }
 
+/* a text column of a trigger's row, NULL when null */
+static char *
+api_column_text(HeapTuple tuple, TupleDesc desc, const char *column)
+{
+	return SPI_getvalue(tuple, desc, SPI_fnumber(desc, column));
+}
+
+static Datum
+api_column(HeapTuple tuple, TupleDesc desc, const char *column, bool *isnull)
+{
+	return SPI_getbinval(tuple, desc, SPI_fnumber(desc, column), isnull);
+}
+
 /*
- * The search space table's trigger: every INSERT or UPDATE of
- * hptune.hyperparameters is checked by hp_validate(), the routine the
- * hp_*() functions rely on too.  Registering a definition identical to the
- * stored one is a no-op (the row is skipped); a different one is an error.
+ * The studies table's trigger: a row written by hand meets the checks
+ * create_study makes on its arguments (tuner and hypermodel names, the
+ * objective function's signature, tuner_options an object, ...), so an
+ * INSERT or UPDATE cannot leave a study no search can run.  A null in a NOT
+ * NULL column is left to the constraint to report.
+ */
+PG_FUNCTION_INFO_V1(hptune_studies_check);
+Datum
+hptune_studies_check(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	StudySettings s;
+	bool		nulls[4];
+	Datum		max_trials;
+	Datum		executions;
+	Datum		options;
+	Datum		fn;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "studies_check must be a BEFORE ROW trigger");
+	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+		trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	desc = trigdata->tg_relation->rd_att;
+
+	memset(&s, 0, sizeof(s));
+	s.name = api_column_text(tuple, desc, "name");
+	s.hypermodel = api_column_text(tuple, desc, "hypermodel");
+	s.objective = api_column_text(tuple, desc, "objective");
+	s.direction = api_column_text(tuple, desc, "direction");
+	s.tuner = api_column_text(tuple, desc, "tuner");
+	max_trials = api_column(tuple, desc, "max_trials", &nulls[0]);
+	executions = api_column(tuple, desc, "executions_per_trial", &nulls[1]);
+	options = api_column(tuple, desc, "tuner_options", &nulls[2]);
+	fn = api_column(tuple, desc, "objective_function", &nulls[3]);
+	if (s.name == NULL || s.objective == NULL || s.direction == NULL ||
+		s.tuner == NULL || nulls[0] || nulls[1] || nulls[2])
+		return PointerGetDatum(tuple);
+	s.max_trials = DatumGetInt32(max_trials);
+	s.executions_per_trial = DatumGetInt32(executions);
+	s.tuner_options = DatumGetJsonbP(options);
+	s.objective_function = nulls[3] ? InvalidOid : DatumGetObjectId(fn);
+	api_check_settings(&s);
+	return PointerGetDatum(tuple);
+}
+
+/*
+ * Positions given to rows inserted without one, in the current command:
+ * rows of one statement cannot see each other, so the next position of a
+ * study is counted here from the last position its earlier statements left.
+ */
+typedef struct ApiNextPosition
+{
+	int64		study_id;
+	int			last;
+} ApiNextPosition;
+
+static LocalTransactionId api_position_xact = InvalidLocalTransactionId;
+static CommandId api_position_command = InvalidCommandId;
+static List *api_positions = NIL;
+
+static int
+api_next_position(int64 study_id)
+{
+	ListCell   *lc;
+	ApiNextPosition *p;
+	MemoryContext old;
+
+	if (api_position_xact != MyProc->lxid ||
+		api_position_command != GetCurrentCommandId(false))
+	{
+		/* the list lived in the previous transaction's memory */
+		api_positions = NIL;
+		api_position_xact = MyProc->lxid;
+		api_position_command = GetCurrentCommandId(false);
+	}
+	foreach(lc, api_positions)
+	{
+		p = (ApiNextPosition *) lfirst(lc);
+		if (p->study_id == study_id)
+			return ++p->last;
+	}
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	p = palloc(sizeof(ApiNextPosition));
+	p->study_id = study_id;
+	p->last = catalog_last_position(study_id) + 1;
+	api_positions = lappend(api_positions, p);
+	MemoryContextSwitchTo(old);
+	return p->last;
+}
+
+static void
+api_hyperparameter_not_null(const char *column, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("hyperparameter %s must not be null", column),
+			 errdetail("%s is null.", column),
+			 errhint("%s", hint)));
+}
+
+/*
+ * The search space table's row trigger: each row INSERTed or UPDATEd is
+ * checked on its own by hp_validate_definition(), the routine the hp_*()
+ * functions rely on too, and completed (implicit step, sampling, ordered;
+ * position 0 takes the study's next one).  Registering a definition
+ * identical to a stored one is a no-op (the row is skipped); a different one
+ * is an error.  What relates rows to each other -- conditions -- is checked
+ * by hptune_hyperparameters_check_space once the statement is complete.
  */
 PG_FUNCTION_INFO_V1(hptune_hyperparameters_check);
 Datum
@@ -389,52 +548,50 @@ hptune_hyperparameters_check(PG_FUNCTION_ARGS)
 	Datum		values[9];
 	bool		nulls[9];
 	bool		isnull;
+	bool		inserting;
 	int64		study_id;
+	int			position;
 	char	   *name;
 	char	   *kind;
 	HpDef		hp;
 	Study	   *study;
 	HpSpace    *user;
-	HpSpace		others;
-	HpSpace		builtin = {0, NULL};
-	HyperModelKind hmkind;
 	int			same;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		elog(ERROR, "hyperparameters_check must be a BEFORE ROW trigger");
-	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
-		trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	inserting = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
+	tuple = inserting ? trigdata->tg_trigtuple : trigdata->tg_newtuple;
 	desc = trigdata->tg_relation->rd_att;
 
-	study_id = DatumGetInt64(SPI_getbinval(tuple, desc, SPI_fnumber(desc, "study_id"), &isnull));
-	name = SPI_getvalue(tuple, desc, SPI_fnumber(desc, "name"));
-	kind = SPI_getvalue(tuple, desc, SPI_fnumber(desc, "kind"));
+	study_id = DatumGetInt64(api_column(tuple, desc, "study_id", &isnull));
+	if (isnull)
+		api_hyperparameter_not_null("study_id",
+									"Pass the study's id, as hptune.study_id() returns it.");
+	name = api_column_text(tuple, desc, "name");
+	if (name == NULL)
+		api_hyperparameter_not_null("name",
+									"Pass the hyperparameter's name.");
+	kind = api_column_text(tuple, desc, "kind");
+	if (kind == NULL)
+		api_hyperparameter_not_null("kind",
+									"Use one of int, float, choice, boolean, fixed.");
 	for (int i = 0; i < 9; i++)
-		values[i] = SPI_getbinval(tuple, desc, SPI_fnumber(desc, cols[i]), &nulls[i]);
-	catalog_row_to_hpdef(&hp, name, kind, values, nulls);
+		values[i] = api_column(tuple, desc, cols[i], &nulls[i]);
+	position = DatumGetInt32(api_column(tuple, desc, "position", &isnull));
+	if (isnull)
+		api_hyperparameter_not_null("position",
+									"Leave position out (0) to place the row after the study's others.");
 
-	/* the space it joins: the hypermodel's rows, then the user's */
 	study = catalog_get_study_by_id(study_id);
+	catalog_row_to_hpdef(&hp, name, kind, values, nulls);
+	hp_validate_definition(&hp);
+
+	/* the same name registered again: a no-op when identical */
 	user = catalog_load_user_space(study_id, NULL);
-	if (study->hypermodel && hypermodel_from_name(study->hypermodel, &hmkind))
-		hypermodel_default_space(hmkind, &builtin);
-	others.n = 0;
-	others.hps = palloc(sizeof(HpDef) * Max(user->n + builtin.n, 1));
-	for (int i = 0; i < builtin.n; i++)
-		if (strcmp(builtin.hps[i].name, name) != 0 && hp_space_find(user, builtin.hps[i].name) < 0)
-			others.hps[others.n++] = builtin.hps[i];
-	for (int i = 0; i < user->n; i++)
-		if (strcmp(user->hps[i].name, name) != 0 &&
-			!(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) &&
-			  strcmp(user->hps[i].name,
-					 SPI_getvalue(trigdata->tg_trigtuple, desc, SPI_fnumber(desc, "name"))) == 0))
-			others.hps[others.n++] = user->hps[i];
-
-	hp_validate(&hp, &others);
-
 	same = hp_space_find(user, name);
-	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && same >= 0)
+	if (inserting && same >= 0)
 	{
 		if (hp_equal(&hp, &user->hps[same]))
 			return PointerGetDatum(NULL);
@@ -468,16 +625,83 @@ hptune_hyperparameters_check(PG_FUNCTION_ARGS)
 			colnums[ncols] = SPI_fnumber(desc, "ordered");
 			newvals[ncols++] = BoolGetDatum(hp.ordered);
 		}
-		if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		if (position == 0)
 		{
 			/* declaration order: after the study's other rows */
 			colnums[ncols] = SPI_fnumber(desc, "position");
-			newvals[ncols++] = Int32GetDatum(user->n + 1);
+			newvals[ncols++] = Int32GetDatum(api_next_position(study_id));
 		}
 		if (ncols > 0)
 			tuple = heap_modify_tuple_by_cols(tuple, desc, ncols, colnums, newvals, newnulls);
 	}
 	return PointerGetDatum(tuple);
+}
+
+/* add the study_id of every row of a transition table to *ids */
+static List *
+api_changed_studies(List *ids, Tuplestorestate *rows, TupleDesc desc)
+{
+	TupleTableSlot *slot;
+	AttrNumber	attnum = SPI_fnumber(desc, "study_id");
+
+	if (rows == NULL)
+		return ids;
+	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	tuplestore_rescan(rows);
+	while (tuplestore_gettupleslot(rows, true, false, slot))
+	{
+		bool		isnull;
+		Datum		id = slot_getattr(slot, attnum, &isnull);
+		int64	   *copy;
+		ListCell   *lc;
+		bool		seen = false;
+
+		if (isnull)
+			continue;
+		foreach(lc, ids)
+			seen = seen || *(int64 *) lfirst(lc) == DatumGetInt64(id);
+		if (seen)
+			continue;
+		copy = palloc(sizeof(int64));
+		*copy = DatumGetInt64(id);
+		ids = lappend(ids, copy);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	return ids;
+}
+
+/*
+ * The search space table's statement trigger: once an INSERT, UPDATE, DELETE
+ * or COPY is complete, the search space of every study it touched must hold
+ * together -- each parent exists and is declared before its children, no
+ * cycle of conditions, parent values the parent can take.  Checking here
+ * rather than per row lets one statement (a restored dump) bring parents
+ * and children at once.  A study the statement deleted is skipped.
+ */
+PG_FUNCTION_INFO_V1(hptune_hyperparameters_check_space);
+Datum
+hptune_hyperparameters_check_space(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	List	   *ids = NIL;
+	ListCell   *lc;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
+		elog(ERROR, "hyperparameters_check_space must be an AFTER STATEMENT trigger");
+	desc = trigdata->tg_relation->rd_att;
+	ids = api_changed_studies(ids, trigdata->tg_newtable, desc);
+	ids = api_changed_studies(ids, trigdata->tg_oldtable, desc);
+	foreach(lc, ids)
+	{
+		Study	   *study = catalog_find_study_by_id(*(int64 *) lfirst(lc), true);
+
+		if (study != NULL)
+			hp_validate_conditions(catalog_load_current_space(study),
+								   catalog_load_current_user_space(study->study_id));
+	}
+	return PointerGetDatum(NULL);
 }
 
 PG_FUNCTION_INFO_V1(hptune_search_space_summary);
@@ -506,9 +730,12 @@ hptune_results_summary(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Study	   *study = catalog_get_study(api_text_arg(fcinfo, 0), false);
-	int			num_trials = PG_ARGISNULL(1) ? 10 : PG_GETARG_INT32(1);
+	int			num_trials;
 	List	   *lines;
 	ListCell   *lc;
+
+	api_require_arg(fcinfo, 1, "num_trials", "Leave num_trials out to show 10 trials.");
+	num_trials = PG_GETARG_INT32(1);
 
 	if (num_trials < 1)
 		ereport(ERROR,

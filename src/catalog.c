@@ -9,6 +9,15 @@
  * opens its own SPI connection and copies what it returns into the caller's
  * memory context before closing it.
  *
+ * The SQL runs under the caller's search_path, which may put a schema the
+ * caller does not control ahead of pg_catalog: every operator, function and
+ * type in it is schema-qualified, so no other role's object can run.
+ *
+ * A search writes a study's trials, metrics and models while another
+ * session may drop the study: each write first locks the row it depends on
+ * (FOR KEY SHARE) and reports a study that is gone as such, instead of
+ * failing on a foreign key.
+ *
  * Hyperparameter values travel as jsonb: the helpers at the end convert
  * between a trial's jsonb object and the core's HpAssignment, aligned with
  * the search space's declaration order.
@@ -56,9 +65,9 @@ catalog_fetch_study(const char *where, Oid type, Datum value)
 	Study	   *study = NULL;
 
 	SPI_connect();
-	catalog_exec(psprintf("SELECT study_id, name, owner::oid, hypermodel, objective, direction,"
-						  " tuner, tuner_options::text, max_trials, executions_per_trial,"
-						  " objective_function::oid, seed, oracle_state"
+	catalog_exec(psprintf("SELECT study_id, name, owner::pg_catalog.oid, hypermodel, objective,"
+						  " direction, tuner, tuner_options::pg_catalog.text, max_trials,"
+						  " executions_per_trial, objective_function::pg_catalog.oid, seed"
 						  " FROM hptune.studies WHERE %s", where),
 				 1, &type, &value, NULL, true);
 	if (SPI_processed == 1)
@@ -86,7 +95,6 @@ catalog_fetch_study(const char *where, Oid type, Datum value)
 			study->objective_function = InvalidOid;
 		study->seed = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
 		study->has_seed = !isnull;
-		study->oracle_state = catalog_text(tup, desc, 13);
 		MemoryContextSwitchTo(old);
 	}
 	SPI_finish();
@@ -108,7 +116,8 @@ catalog_get_study(const char *name, bool missing_ok)
 				 errmsg("study name must not be null"),
 				 errdetail("study is null."),
 				 errhint("Pass the name given to hptune.create_study().")));
-	study = catalog_fetch_study("name = $1", TEXTOID, CStringGetTextDatum(name));
+	study = catalog_fetch_study("name OPERATOR(pg_catalog.=) $1", TEXTOID,
+								CStringGetTextDatum(name));
 	if (study == NULL && !missing_ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -118,13 +127,17 @@ catalog_get_study(const char *name, bool missing_ok)
 	return study;
 }
 
-/* the same by study_id (rows of the catalog refer to studies by id) */
+/*
+ * The same by study_id (rows of the catalog refer to studies by id); NULL
+ * when missing_ok and there is none.
+ */
 Study *
-catalog_get_study_by_id(int64 study_id)
+catalog_find_study_by_id(int64 study_id, bool missing_ok)
 {
-	Study	   *study = catalog_fetch_study("study_id = $1", INT8OID, Int64GetDatum(study_id));
+	Study	   *study = catalog_fetch_study("study_id OPERATOR(pg_catalog.=) $1", INT8OID,
+											Int64GetDatum(study_id));
 
-	if (study == NULL)
+	if (study == NULL && !missing_ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("study %lld does not exist", (long long) study_id),
@@ -134,6 +147,12 @@ catalog_get_study_by_id(int64 study_id)
 	return study;
 }
 
+Study *
+catalog_get_study_by_id(int64 study_id)
+{
+	return catalog_find_study_by_id(study_id, false);
+}
+
 void
 catalog_delete_study(int64 study_id)
 {
@@ -141,7 +160,7 @@ catalog_delete_study(int64 study_id)
 	Datum		values[1] = {Int64GetDatum(study_id)};
 
 	SPI_connect();
-	catalog_exec("DELETE FROM hptune.studies WHERE study_id = $1",
+	catalog_exec("DELETE FROM hptune.studies WHERE study_id OPERATOR(pg_catalog.=) $1",
 				 1, types, values, NULL, false);
 	SPI_finish();
 }
@@ -225,10 +244,12 @@ catalog_row_to_hpdef(HpDef *hp, const char *name, const char *kind,
 
 /*
  * The rows a user registered for a study, in declaration order; skip_name
- * (may be NULL) leaves one out.
+ * (may be NULL) leaves one out.  current reads them as the running command
+ * has left them so far (a statement trigger checking what its statement
+ * did), else with the caller's snapshot.
  */
-HpSpace *
-catalog_load_user_space(int64 study_id, const char *skip_name)
+static HpSpace *
+catalog_read_user_space(int64 study_id, const char *skip_name, bool current)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	Oid			types[2] = {INT8OID, TEXTOID};
@@ -242,9 +263,10 @@ catalog_load_user_space(int64 study_id, const char *skip_name)
 	catalog_exec("SELECT name, kind, min_value, max_value, step, sampling, choices,"
 				 " ordered, default_value, parent_name, parent_values"
 				 " FROM hptune.hyperparameters"
-				 " WHERE study_id = $1 AND name IS DISTINCT FROM $2"
+				 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND ($2 IS NULL OR name OPERATOR(pg_catalog.<>) $2)"
 				 " ORDER BY position, name",
-				 2, types, values, nulls, true);
+				 2, types, values, nulls, !current);
 
 	MemoryContextSwitchTo(caller);
 	space = palloc0(sizeof(HpSpace));
@@ -266,15 +288,46 @@ catalog_load_user_space(int64 study_id, const char *skip_name)
 	return space;
 }
 
+HpSpace *
+catalog_load_user_space(int64 study_id, const char *skip_name)
+{
+	return catalog_read_user_space(study_id, skip_name, false);
+}
+
+HpSpace *
+catalog_load_current_user_space(int64 study_id)
+{
+	return catalog_read_user_space(study_id, NULL, true);
+}
+
+/* the highest position among a study's rows, 0 if it has none */
+int
+catalog_last_position(int64 study_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(study_id)};
+	bool		isnull;
+	int			position;
+
+	SPI_connect();
+	catalog_exec("SELECT pg_catalog.max(position) FROM hptune.hyperparameters"
+				 " WHERE study_id OPERATOR(pg_catalog.=) $1",
+				 1, types, values, NULL, true);
+	position = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+										   1, &isnull));
+	SPI_finish();
+	return isnull ? 0 : position;
+}
+
 /*
  * The study's search space: the hypermodel's own rows, overridden by the
- * user's rows of the same name, followed by the user's other rows.  A
- * conditional row always follows its parent.
+ * user's rows of the same name, followed by the user's other rows in
+ * declaration order.  The statement trigger on hptune.hyperparameters makes
+ * sure a conditional row follows its parent.
  */
-HpSpace *
-catalog_load_space(const Study *study)
+static HpSpace *
+catalog_build_space(const Study *study, HpSpace *user)
 {
-	HpSpace    *user = catalog_load_user_space(study->study_id, NULL);
 	HpSpace		builtin = {0, NULL};
 	HpSpace    *space;
 	HyperModelKind kind;
@@ -298,6 +351,19 @@ catalog_load_space(const Study *study)
 	return space;
 }
 
+HpSpace *
+catalog_load_space(const Study *study)
+{
+	return catalog_build_space(study, catalog_read_user_space(study->study_id, NULL, false));
+}
+
+/* the same, as the running command has left the rows so far */
+HpSpace *
+catalog_load_current_space(const Study *study)
+{
+	return catalog_build_space(study, catalog_read_user_space(study->study_id, NULL, true));
+}
+
 static TrialStatus
 catalog_status(const char *name)
 {
@@ -306,6 +372,34 @@ catalog_status(const char *name)
 	if (!trial_status_from_name(name, &status))
 		elog(ERROR, "unknown trial status \"%s\"", name);
 	return status;
+}
+
+/*
+ * A trial's hyperparameters must hold a scalar for each name of the space
+ * (the table's constraint makes it an object); the error names the row.
+ */
+static void
+catalog_check_trial_values(const Study *study, int trial_id, const HpSpace *space,
+						   Jsonb *jb)
+{
+	for (int i = 0; i < space->n; i++)
+	{
+		const char *name = space->hps[i].name;
+		JsonbValue	v;
+
+		if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb) ||
+			getKeyJsonValueFromContainer(&jb->root, name, strlen(name), &v) == NULL)
+			continue;
+		if (v.type == jbvBinary)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("trial %d of study \"%s\" has an invalid value for hyperparameter \"%s\"",
+							trial_id, study->name, name),
+					 errdetail("The row of hptune.trials with study_id %lld and trial_id %d has hyperparameters %s.",
+							   (long long) study->study_id, trial_id,
+							   JsonbToCString(NULL, &jb->root, 0)),
+					 errhint("Store a number, a string or a boolean for each hyperparameter, or delete the row.")));
+	}
 }
 
 /* every recorded trial of a study, with values aligned to the space */
@@ -319,7 +413,8 @@ catalog_load_trials(const Study *study, const HpSpace *space, int *ntrials)
 
 	SPI_connect();
 	catalog_exec("SELECT trial_id, status, hyperparameters, score, values_hash"
-				 " FROM hptune.trials WHERE study_id = $1 ORDER BY trial_id",
+				 " FROM hptune.trials WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " ORDER BY trial_id",
 				 1, types, values, NULL, true);
 	MemoryContextSwitchTo(caller);
 	*ntrials = SPI_processed;
@@ -330,18 +425,52 @@ catalog_load_trials(const Study *study, const HpSpace *space, int *ntrials)
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
 		TrialRecord *t = &trials[i];
+		Jsonb	   *hps;
 
 		t->trial_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
 		t->status = catalog_status(catalog_text(tup, desc, 2));
-		hp_assignment_from_jsonb(space,
-								 DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 3, &isnull)),
-								 &t->values);
+		hps = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 3, &isnull));
+		catalog_check_trial_values(study, t->trial_id, space, hps);
+		hp_assignment_from_jsonb(space, hps, &t->values);
 		t->score = DatumGetFloat8(SPI_getbinval(tup, desc, 4, &isnull));
 		t->has_score = !isnull;
 		t->hash = hp_assignment_hash(space, &t->values);
 	}
 	SPI_finish();
 	return trials;
+}
+
+/*
+ * Lock the row a write depends on -- the study, or (trial_id >= 0) one of its
+ * trials -- against deletion until the transaction ends; an error if it is
+ * gone (dropped by another session during the search).
+ */
+static void
+catalog_lock_parent(int64 study_id, int trial_id)
+{
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		values[2] = {Int64GetDatum(study_id), Int32GetDatum(trial_id)};
+
+	if (trial_id < 0)
+		catalog_exec("SELECT 1 FROM hptune.studies WHERE study_id OPERATOR(pg_catalog.=) $1"
+					 " FOR KEY SHARE",
+					 1, types, values, NULL, false);
+	else
+		catalog_exec("SELECT 1 FROM hptune.trials WHERE study_id OPERATOR(pg_catalog.=) $1"
+					 " AND trial_id OPERATOR(pg_catalog.=) $2 FOR KEY SHARE",
+					 2, types, values, NULL, false);
+	if (SPI_processed == 0 && trial_id < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("study %lld no longer exists", (long long) study_id),
+				 errdetail("It was dropped while it was being searched or trained."),
+				 errhint("Create the study again to run a new search.")));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("trial %d of study %lld no longer exists", trial_id, (long long) study_id),
+				 errdetail("It or its study was deleted while the trial ran."),
+				 errhint("Create the study again to run a new search.")));
 }
 
 /*
@@ -360,12 +489,15 @@ catalog_insert_trial(const Study *study, int trial_id, Jsonb *hps, uint64 hash,
 	values[2] = JsonbPGetDatum(hps);
 	values[3] = Int64GetDatum((int64) hash);
 	SPI_connect();
+	catalog_lock_parent(study->study_id, -1);
 	if (rerun)
-		catalog_exec("UPDATE hptune.trials SET status = 'RUNNING', attempt = attempt + 1,"
+		catalog_exec("UPDATE hptune.trials SET status = 'RUNNING',"
+					 " attempt = attempt OPERATOR(pg_catalog.+) 1,"
 					 " backend_pid = pg_catalog.pg_backend_pid(),"
 					 " started_at = pg_catalog.clock_timestamp(), score = NULL, metrics = NULL,"
 					 " best_step = NULL, message = NULL, ended_at = NULL"
-					 " WHERE study_id = $1 AND trial_id = $2",
+					 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+					 " AND trial_id OPERATOR(pg_catalog.=) $2",
 					 2, types, values, NULL, false);
 	else
 		catalog_exec("INSERT INTO hptune.trials (study_id, trial_id, status, hyperparameters,"
@@ -397,9 +529,11 @@ catalog_finish_trial(const Study *study, int trial_id, TrialStatus status,
 	values[6] = message ? CStringGetTextDatum(message) : (Datum) 0;
 	nulls[6] = message ? ' ' : 'n';
 	SPI_connect();
+	catalog_lock_parent(study->study_id, trial_id);
 	catalog_exec("UPDATE hptune.trials SET status = $3, score = $4, metrics = $5,"
 				 " best_step = $6, message = $7, ended_at = pg_catalog.clock_timestamp()"
-				 " WHERE study_id = $1 AND trial_id = $2",
+				 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND trial_id OPERATOR(pg_catalog.=) $2",
 				 7, types, values, nulls, false);
 	SPI_finish();
 }
@@ -430,9 +564,10 @@ catalog_insert_metrics(int64 study_id, int trial_id, int execution, int step,
 	values[5] = PointerGetDatum(construct_array(vals, n, FLOAT8OID, 8, FLOAT8PASSBYVAL,
 												TYPALIGN_DOUBLE));
 	SPI_connect();
+	catalog_lock_parent(study_id, trial_id);
 	catalog_exec("INSERT INTO hptune.trial_metrics (study_id, trial_id, execution, step, name, value)"
 				 " SELECT $1, $2, $3, $4, m.name, m.value"
-				 " FROM unnest($5, $6) AS m(name, value)",
+				 " FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6)) AS m(name, value)",
 				 6, types, values, NULL, false);
 	SPI_finish();
 }
@@ -459,6 +594,8 @@ catalog_insert_model(const Study *study, int trial_id, int execution, int step,
 	values[5] = JsonbPGetDatum(hps);
 	values[6] = PointerGetDatum(blob);
 	SPI_connect();
+	if (study)
+		catalog_lock_parent(study->study_id, trial_id);
 	catalog_exec("INSERT INTO hptune.models (study_id, trial_id, execution, step,"
 				 " hypermodel, hyperparameters, model)"
 				 " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING model_id",
@@ -480,7 +617,7 @@ catalog_get_model(int64 model_id, char **hypermodel, Jsonb **hps)
 
 	SPI_connect();
 	catalog_exec("SELECT model, hypermodel, hyperparameters FROM hptune.models"
-				 " WHERE model_id = $1",
+				 " WHERE model_id OPERATOR(pg_catalog.=) $1",
 				 1, types, values, NULL, true);
 	if (SPI_processed == 1)
 	{
@@ -505,21 +642,6 @@ catalog_get_model(int64 model_id, char **hypermodel, Jsonb **hps)
 						   (long long) model_id),
 				 errhint("Find model ids with hptune.best_models() or in hptune.models.")));
 	return blob;
-}
-
-void
-catalog_save_oracle_state(int64 study_id, const char *state)
-{
-	Oid			types[2] = {INT8OID, TEXTOID};
-	Datum		values[2];
-	char		nulls[2] = {' ', state ? ' ' : 'n'};
-
-	values[0] = Int64GetDatum(study_id);
-	values[1] = state ? CStringGetTextDatum(state) : (Datum) 0;
-	SPI_connect();
-	catalog_exec("UPDATE hptune.studies SET oracle_state = $2 WHERE study_id = $1",
-				 2, types, values, nulls, false);
-	SPI_finish();
 }
 
 /*

@@ -54,7 +54,6 @@ typedef struct Study
 	Oid			objective_function; /* InvalidOid: none */
 	bool		has_seed;
 	int64		seed;
-	char	   *oracle_state;	/* NULL: none */
 } Study;
 
 /* arguments of search(), tune(), fit(), retrain() */
@@ -128,9 +127,13 @@ extern void runner_search(const char *study_name, const SearchArgs *args,
 /* catalog.c */
 extern Study *catalog_get_study(const char *name, bool missing_ok);
 extern Study *catalog_get_study_by_id(int64 study_id);
+extern Study *catalog_find_study_by_id(int64 study_id, bool missing_ok);
 extern void catalog_delete_study(int64 study_id);
 extern HpSpace *catalog_load_space(const Study *study);
+extern HpSpace *catalog_load_current_space(const Study *study);
+extern HpSpace *catalog_load_current_user_space(int64 study_id);
 extern HpSpace *catalog_load_user_space(int64 study_id, const char *skip_name);
+extern int	catalog_last_position(int64 study_id);
 extern void catalog_row_to_hpdef(HpDef *hp, const char *name, const char *kind,
 								 Datum *values, bool *nulls);
 extern TrialRecord *catalog_load_trials(const Study *study, const HpSpace *space,
@@ -145,7 +148,6 @@ extern void catalog_insert_metrics(int64 study_id, int trial_id, int execution,
 extern int64 catalog_insert_model(const Study *study, int trial_id, int execution,
 								  int step, const char *hypermodel, Jsonb *hps,
 								  bytea *blob);
-extern void catalog_save_oracle_state(int64 study_id, const char *state);
 extern bytea *catalog_get_model(int64 model_id, char **hypermodel, Jsonb **hps);
 
 /* jsonb <-> hyperparameter values (catalog.c) */

@@ -400,7 +400,6 @@ runner_setup(Runner *r, Study *study)
 	config.max_trials = r->study->max_trials;
 	config.maximize = r->study->maximize;
 	config.options = r->study->tuner_options;
-	config.state = r->study->oracle_state;
 	r->oracle = oracle_create(&config, history, nhistory);
 }
 
@@ -443,12 +442,6 @@ runner_run(Runner *r)
 		}
 		r->ntrials++;
 		runner_failures(r, &consecutive, runner_trial(r, trial_id, &values, false));
-	}
-	{
-		char	   *state = oracle_save_state(r->oracle);
-
-		if (state != NULL)
-			catalog_save_oracle_state(r->study->study_id, state);
 	}
 }
 

@@ -4,6 +4,9 @@
  *	  KerasTuner's text layouts: search_space_summary, results_summary and
  *	  the per-trial progress block.
  *
+ * The SQL here runs under the caller's search_path and qualifies every
+ * operator (see catalog.c).
+ *
  * KerasTuner prints Python reprs (None, True, 'relu', 0.0001, 1e-05), so
  * values are formatted the way Python would: floats in their shortest
  * round-trip form with a ".0" on integral values, strings in single quotes
@@ -195,8 +198,9 @@ summary_name_used(int64 study_id, const char *name)
 	bool		used;
 
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT 1 FROM hptune.trials WHERE study_id = $1"
-							  " AND hyperparameters ? $2 LIMIT 1",
+	if (SPI_execute_with_args("SELECT 1 FROM hptune.trials"
+							  " WHERE study_id OPERATOR(pg_catalog.=) $1"
+							  " AND hyperparameters OPERATOR(pg_catalog.?) $2 LIMIT 1",
 							  2, types, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read trials");
 	used = SPI_processed > 0;
@@ -269,10 +273,12 @@ results_summary_lines(const Study *study, int num_trials)
 	SPI_connect();
 	if (SPI_execute_with_args(study->maximize ?
 							  "SELECT trial_id, hyperparameters, score FROM hptune.trials"
-							  " WHERE study_id = $1 AND status = 'COMPLETED'"
+							  " WHERE study_id OPERATOR(pg_catalog.=) $1"
+							  " AND status OPERATOR(pg_catalog.=) 'COMPLETED'"
 							  " ORDER BY score DESC NULLS LAST, trial_id LIMIT $2" :
 							  "SELECT trial_id, hyperparameters, score FROM hptune.trials"
-							  " WHERE study_id = $1 AND status = 'COMPLETED'"
+							  " WHERE study_id OPERATOR(pg_catalog.=) $1"
+							  " AND status OPERATOR(pg_catalog.=) 'COMPLETED'"
 							  " ORDER BY score ASC NULLS LAST, trial_id LIMIT $2",
 							  2, types, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read trials");

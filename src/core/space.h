@@ -123,6 +123,19 @@ extern bool hp_sampling_from_name(const char *name, HpSampling *sampling);
  */
 extern void hp_validate(HpDef *hp, const HpSpace *existing);
 
+/*
+ * hp_validate in two halves.  hp_validate_definition checks and completes
+ * one definition on its own (everything but its condition and a
+ * redefinition).  hp_validate_conditions checks the conditions of the rows
+ * of space named in checked (a user's rows among a hypermodel's own): each
+ * parent exists and precedes its child, no condition chain is a cycle, and
+ * every parent value is one the parent can take.  The table
+ * trigger runs the first on each row and the second once its statement is
+ * complete, so rows that refer to each other may arrive in any order.
+ */
+extern void hp_validate_definition(HpDef *hp);
+extern void hp_validate_conditions(HpSpace *space, const HpSpace *checked);
+
 /* true when two definitions are the same (re-registering is then a no-op) */
 extern bool hp_equal(const HpDef *a, const HpDef *b);
 

@@ -652,6 +652,14 @@ space_check_redefinition(const HpDef *hp, const HpSpace *existing)
 void
 hp_validate(HpDef *hp, const HpSpace *existing)
 {
+	hp_validate_definition(hp);
+	space_check_condition(hp, existing);
+	space_check_redefinition(hp, existing);
+}
+
+void
+hp_validate_definition(HpDef *hp)
+{
 	space_check_name(hp);
 	space_check_kind(hp);
 	if (hp->kind == HP_INT || hp->kind == HP_FLOAT)
@@ -666,8 +674,52 @@ hp_validate(HpDef *hp, const HpSpace *existing)
 		space_check_fixed(hp);
 	else
 		space_check_default(hp);
-	space_check_condition(hp, existing);
-	space_check_redefinition(hp, existing);
+}
+
+/* a chain of conditions from i that comes back to i */
+static void
+space_check_cycle(const HpSpace *space, int i)
+{
+	int			j = i;
+
+	for (int steps = 0; steps < space->n; steps++)
+	{
+		if (space->hps[j].parent_name == NULL)
+			return;
+		j = hp_space_find(space, space->hps[j].parent_name);
+		if (j < 0)
+			return;
+		if (j == i)
+			core_error(CORE_ERR_INVALID_PARAMETER,
+					   core_psprintf("conditions of hyperparameter \"%s\" form a cycle",
+									 space->hps[i].name),
+					   core_psprintf("Following parent_name from \"%s\" leads back to it through \"%s\".",
+									 space->hps[i].name, space->hps[i].parent_name),
+					   "Make one hyperparameter of the cycle unconditional (parent_name null).");
+	}
+}
+
+void
+hp_validate_conditions(HpSpace *space, const HpSpace *checked)
+{
+	for (int i = 0; i < space->n; i++)
+	{
+		HpDef	   *hp = &space->hps[i];
+
+		if (hp->parent_name == NULL || hp_space_find(checked, hp->name) < 0)
+			continue;
+		if (strcmp(hp->parent_name, hp->name) != 0)
+			space_check_cycle(space, i);
+		space_check_condition(hp, space);
+		if (hp_space_find(space, hp->parent_name) > i)
+			core_error(CORE_ERR_INVALID_PARAMETER,
+					   core_psprintf("hyperparameter \"%s\" is declared before its parent \"%s\"",
+									 hp->name, hp->parent_name),
+					   core_psprintf("\"%s\" comes later in the study's declaration order than \"%s\".",
+									 hp->parent_name, hp->name),
+					   core_psprintf("Give \"%s\" a lower position than \"%s\" in hptune.hyperparameters.",
+									 hp->parent_name, hp->name));
+	}
 }
 
 /* ---------------------------------------------------------------------
