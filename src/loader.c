@@ -446,6 +446,10 @@ loader_grow(LoaderState *st)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("the %s data needs more memory than hptune.max_memory allows", st->what),
+				 st->nrows == 0 ?
+				 errdetail("One row of the %s query needs %zu bytes%s; hptune.max_memory is %d kB.",
+						   st->what, row_bytes, st->other_bytes ? " besides the training data" : "",
+						   hptune_max_memory_kb) :
 				 errdetail("The %s query returned more than " INT64_FORMAT " rows, which need %zu kB at %zu bytes a row%s; hptune.max_memory is %d kB.",
 						   st->what, st->nrows,
 						   ((size_t) (st->nrows + 1) * row_bytes + st->other_bytes) / 1024 + 1,

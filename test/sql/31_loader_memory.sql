@@ -30,7 +30,8 @@ BEGIN
 END $$;
 
 -- 60,000 rows of bigint[784]: a 184 MB matrix, under a hptune.max_memory
--- that it just fits in (the planner expects twice as many rows)
+-- that it just fits in (without statistics the planner expects about twice
+-- as many rows)
 \c
 SELECT test_util.warm_up('mem_int8');
 SELECT test_util.proc_kb('VmRSS') AS rss_before \gset
@@ -43,6 +44,8 @@ SELECT :growth_kb < :matrix_kb + 16384 AS within_matrix_and_margin,
 -- one row too many: the error counts the rows really read
 SET hptune.max_memory = '100MB';
 SELECT test_util.try($$SELECT hptune.fit('linear', '{}', 'SELECT x, label FROM mem_int8')$$);
+SET hptune.max_memory = '1MB';
+SELECT test_util.try($$SELECT hptune.fit('linear', '{}', 'SELECT array_fill(1.0::float4, ARRAY[300000]) AS x, true AS label')$$);
 RESET hptune.max_memory;
 
 -- 20,000 rows of boolean[784]
