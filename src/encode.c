@@ -9,6 +9,16 @@
  * is one memcpy, other element types one tight conversion loop; only
  * numeric[] goes through deconstruct_array.
  *
+ * Memory: encoding a numeric[] allocates its elements and their
+ * conversions in CurrentMemoryContext without freeing them, as the type
+ * output calls of text values do; the loader calls these functions in a
+ * per-row context that it resets after each row.
+ *
+ * Every type a feature may have is listed here, in encode_feature_kind and
+ * encode_array_type_ok; encode_dense checks the type it is given against
+ * the feature's kind, so a value of another type is an error naming the
+ * column, never a misread Datum.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -37,8 +47,42 @@ encode_is_text_type(Oid t)
 		type_is_enum(t);
 }
 
+#define ENCODE_TYPES_HINT "Cast it to a number, a boolean, an array of numbers or booleans, text or an enum, or leave it out."
+
+/* an array of numbers or booleans: the array types a feature may have */
+static bool
+encode_array_type_ok(Oid t)
+{
+	switch (t)
+	{
+		case FLOAT4ARRAYOID:
+		case FLOAT8ARRAYOID:
+		case INT2ARRAYOID:
+		case INT4ARRAYOID:
+		case INT8ARRAYOID:
+		case NUMERICARRAYOID:
+		case OIDARRAYOID:
+		case BOOLARRAYOID:
+		case INT2VECTOROID:
+		case OIDVECTOROID:
+			return true;
+	}
+	return false;
+}
+
+static void
+encode_type_error(Oid typid, const char *colname)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("column \"%s\" has a type hptune cannot use as a feature", colname),
+			 errdetail("Its type is %s.", format_type_be(typid)),
+			 errhint(ENCODE_TYPES_HINT)));
+}
+
+/* a number or boolean as float32; colname names the column in errors */
 float
-encode_datum_float(Oid typid, Datum d)
+encode_datum_float(Oid typid, Datum d, const char *colname)
 {
 	switch (typid)
 	{
@@ -59,28 +103,26 @@ encode_datum_float(Oid typid, Datum d)
 		case BOOLOID:
 			return DatumGetBool(d) ? 1.0f : 0.0f;
 	}
-	elog(ERROR, "unexpected type %u", typid);
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("column \"%s\" is not a number", colname),
+			 errdetail("Its type is %s.", format_type_be(typid)),
+			 errhint("Pass a number or a boolean there, as in the training data.")));
 	return 0;
 }
 
 FeatureKind
 encode_feature_kind(Oid typid, const char *colname)
 {
-	Oid			elem = get_element_type(typid);
-
 	if (typid == BOOLOID)
 		return FEATURE_BOOLEAN;
 	if (encode_is_numeric_type(typid))
 		return FEATURE_NUMERIC;
-	if (OidIsValid(elem) && (encode_is_numeric_type(elem) || elem == BOOLOID))
+	if (encode_array_type_ok(typid))
 		return FEATURE_ARRAY;
 	if (encode_is_text_type(typid))
 		return FEATURE_ONEHOT;
-	ereport(ERROR,
-			(errcode(ERRCODE_DATATYPE_MISMATCH),
-			 errmsg("column \"%s\" has a type hptune cannot use as a feature", colname),
-			 errdetail("Its type is %s.", format_type_be(typid)),
-			 errhint("Use numbers, booleans, numeric arrays, text or enums; cast or drop the column.")));
+	encode_type_error(typid, colname);
 	return FEATURE_NUMERIC;
 }
 
@@ -122,12 +164,22 @@ encode_dense(const FeatureSpec *f, Oid typid, Datum d, bool isnull,
 		return false;
 	}
 	if (f->kind != FEATURE_ARRAY)
-		dst[0] = encode_datum_float(typid, d);
+		dst[0] = encode_datum_float(typid, d, f->name);
 	else
 	{
-		ArrayType  *arr = DatumGetArrayTypeP(d);
-		int			n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
-		Oid			elem = ARR_ELEMTYPE(arr);
+		ArrayType  *arr;
+		int			n;
+		Oid			elem;
+
+		if (!encode_array_type_ok(typid))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" is not an array of numbers", f->name),
+					 errdetail("%s has type %s there.", encode_row_desc(ref), format_type_be(typid)),
+					 errhint("Pass an array of numbers or booleans, as in the training data.")));
+		arr = DatumGetArrayTypeP(d);
+		n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+		elem = ARR_ELEMTYPE(arr);
 
 		if (n != f->width)
 			ereport(ERROR,
@@ -164,6 +216,20 @@ encode_dense(const FeatureSpec *f, Oid typid, Datum d, bool isnull,
 			for (int i = 0; i < n; i++)
 				dst[i] = (float) src[i];
 		}
+		else if (elem == INT8OID)
+		{
+			const int64 *src = (const int64 *) ARR_DATA_PTR(arr);
+
+			for (int i = 0; i < n; i++)
+				dst[i] = (float) src[i];
+		}
+		else if (elem == BOOLOID)
+		{
+			const bool *src = (const bool *) ARR_DATA_PTR(arr);
+
+			for (int i = 0; i < n; i++)
+				dst[i] = src[i] ? 1.0f : 0.0f;
+		}
 		else
 		{
 			Datum	   *elems;
@@ -176,7 +242,7 @@ encode_dense(const FeatureSpec *f, Oid typid, Datum d, bool isnull,
 			get_typlenbyvalalign(elem, &typlen, &typbyval, &typalign);
 			deconstruct_array(arr, elem, typlen, typbyval, typalign, &elems, &nulls, &count);
 			for (int i = 0; i < count; i++)
-				dst[i] = encode_datum_float(elem, elems[i]);
+				dst[i] = encode_datum_float(elem, elems[i], f->name);
 		}
 		if ((Pointer) arr != DatumGetPointer(d))
 			pfree(arr);

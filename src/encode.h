@@ -13,9 +13,14 @@
 
 #include "core/dataset.h"
 
-/* distinct strings in insertion order, with a hash index */
+/*
+ * Distinct strings in insertion order, with a hash index.  Everything it
+ * holds lives in the context it was created in, whatever context is
+ * current when a word is added.
+ */
 typedef struct Vocab
 {
+	MemoryContext cxt;
 	int			n;
 	int			capacity;
 	char	  **words;
@@ -29,7 +34,7 @@ extern int32 vocab_add(Vocab *v, const char *s);
 extern int32 vocab_lookup(const Vocab *v, const char *s);
 
 extern FeatureKind encode_feature_kind(Oid typid, const char *colname);
-extern float encode_datum_float(Oid typid, Datum d);
+extern float encode_datum_float(Oid typid, Datum d, const char *colname);
 /*
  * Where a value comes from, for error details: "Row 17 of the training
  * query" (rowno > 0), or just what (rowno 0), e.g. "The row".  Formatted

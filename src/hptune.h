@@ -96,7 +96,7 @@ typedef struct TrialTraining
 } TrialTraining;
 
 /* loader.c */
-extern TrainData *loader_load(const SearchArgs *args);
+extern TrainData *loader_load(const SearchArgs *args, const char *objective);
 extern void loader_check_memory(size_t bytes, const char *what, const char *hint);
 extern Dataset loader_load_features(const char *query, const DatasetEncoding *enc,
 									const char *key, char ***keys);

@@ -18,8 +18,29 @@
  * while reading (NaN in the data itself is an error) and imputed at the end
  * when options.impute says so; otherwise it is an error naming the column.
  *
- * Memory: hptune.max_memory is checked before the matrix is grown, so a
- * too-large query fails with the size it needed rather than being killed.
+ * Queries: every user query (train, validation, predict_query's and
+ * evaluate's) goes through loader_prepare_query, the one check that it is a
+ * single statement that only reads: SELECT, VALUES, TABLE or WITH, without
+ * INTO, row locks or data-modifying WITH queries.  Anything else is refused
+ * before any of it runs.
+ *
+ * The task: options.task if given; else the objective (or a built-in
+ * metric named in options.metrics) when it is a metric of one task only;
+ * else the label's type: float and numeric labels are regression, integer
+ * labels are classes unless they have more than LOADER_MAX_CLASSES distinct
+ * values or more than a quarter as many as rows, everything else is
+ * classification.  An integer label is read as classes and turned into
+ * numbers at the end if it turns out to be a regression target.  A NOTICE
+ * says what was chosen whenever the label type alone did not make it plain.
+ *
+ * Memory: the matrix (and the per-row arrays beside it) lives in the
+ * caller's context and grows by doubling, but never past what
+ * hptune.max_memory leaves: a query that does not fit fails with the rows
+ * it really returned, before the allocation, rather than being killed;
+ * the planner's row estimate only sizes the first allocation.  Everything
+ * else a row needs (detoasted arrays, numeric conversions, text forms of
+ * values) is allocated in a per-row context reset after each row, so
+ * memory outside the matrix does not grow with the number of rows.
  *
  *-------------------------------------------------------------------------
  */
@@ -31,12 +52,16 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
+#include "parser/parser.h"
 #include "utils/plancache.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
 #include "tcop/dest.h"
+#include "tcop/utility.h"
+#include "utils/memutils.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -49,6 +74,8 @@
 #define LOADER_INITIAL_ROWS 1024
 #define LOADER_PAGE 4096
 #define LOADER_MEMORY_HINT "Raise hptune.max_memory, or select fewer rows or columns."
+#define LOADER_QUERY_HINT "Pass one SELECT, VALUES, TABLE or WITH query that only reads; run other statements separately."
+#define LOADER_MAX_CLASSES 100
 
 typedef struct LoaderColumn
 {
@@ -74,7 +101,10 @@ typedef struct LoaderState
 	bool		impute;			/* options.impute given */
 	bool		impute_mean;
 	TaskKind	task;
-	bool		task_forced;
+	bool		task_forced;	/* options.task */
+	const char *task_metric;	/* the metric that decided the task, or NULL */
+	bool		task_metric_option; /* it is named in options.metrics */
+	bool		task_by_count;	/* integer label: decided by its distinct values */
 	bool		started;
 	int			ncolumns;
 	LoaderColumn *columns;
@@ -96,6 +126,7 @@ typedef struct LoaderState
 	int64		expected_rows;	/* the planner's estimate, for the first allocation */
 	MemoryContext cxt;			/* where the data lives: the caller's context,
 								 * not the executor's, which ends with the query */
+	MemoryContext rowcxt;		/* one row's work, reset after each row */
 } LoaderState;
 
 void
@@ -134,6 +165,107 @@ loader_find_column(TupleDesc desc, const char *name, const char *what, const cha
 			 errdetail("The query returns %s.", names.data),
 			 errhint("Name a column the query returns, or alias one with AS.")));
 	return -1;
+}
+
+static bool
+loader_is_integer_type(Oid t)
+{
+	return t == INT2OID || t == INT4OID || t == INT8OID;
+}
+
+/* the task a label type means by itself */
+static TaskKind
+loader_task_of_type(Oid t)
+{
+	return (t == FLOAT4OID || t == FLOAT8OID || t == NUMERICOID) ?
+		TASK_REGRESSION : TASK_CLASSIFICATION;
+}
+
+static const char *
+loader_task_words(TaskKind task)
+{
+	return task == TASK_REGRESSION ? "a regression target" : "class labels";
+}
+
+static const char *
+loader_override_hint(TaskKind task)
+{
+	return task == TASK_REGRESSION ?
+		"Pass options => '{\"task\": \"classification\"}' to train a classifier instead." :
+		"Pass options => '{\"task\": \"regression\"}' to predict its values as numbers instead.";
+}
+
+/* why a metric decided the task, as a sentence without its period */
+static char *
+loader_metric_reason(LoaderState *st)
+{
+	const char *kind = st->task == TASK_REGRESSION ? "regression" : "classification";
+
+	if (st->task_metric_option)
+		return psprintf("Option \"metrics\" names \"%s\", a %s metric", st->task_metric, kind);
+	return psprintf("The objective \"%s\" is a %s metric", st->task_metric, kind);
+}
+
+/*
+ * The task once the label's type is known (see the file header); an
+ * integer label without options.task or a deciding metric stays open until
+ * its distinct values are counted (loader_count_task).
+ */
+static void
+loader_decide_task(LoaderState *st)
+{
+	Oid			t = st->label_type;
+
+	if (st->enc == NULL && !st->task_forced && st->task_metric == NULL)
+	{
+		st->task = loader_task_of_type(t);
+		st->task_by_count = loader_is_integer_type(t);
+	}
+	if (st->task == TASK_REGRESSION && !encode_is_numeric_type(t) && t != BOOLOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("regression needs a numeric label"),
+				 st->enc ? errdetail("Label column \"%s\" of the %s query has type %s; the model predicts numbers.",
+									 st->label_name, st->what, format_type_be(t)) :
+				 st->task_metric && !st->task_forced ?
+				 errdetail("Label column \"%s\" has type %s. %s.",
+						   st->label_name, format_type_be(t), loader_metric_reason(st)) :
+				 errdetail("Label column \"%s\" has type %s.", st->label_name, format_type_be(t)),
+				 st->enc ? errhint("Return the label the model was trained on, as a number.") :
+				 errhint("Use a numeric label, or options => '{\"task\": \"classification\"}'.")));
+	if (st->enc == NULL && !st->task_forced && st->task_metric != NULL &&
+		(loader_is_integer_type(t) || st->task != loader_task_of_type(t)))
+		ereport(NOTICE,
+				(errmsg("treating label \"%s\" as %s", st->label_name, loader_task_words(st->task)),
+				 errdetail("%s.", loader_metric_reason(st)),
+				 errhint("%s", loader_override_hint(st->task))));
+}
+
+/*
+ * An integer label read as classes: a regression target after all when it
+ * has too many distinct values, its codes then replaced by the values.
+ */
+static void
+loader_count_task(LoaderState *st)
+{
+	int			n = st->classes->n;
+
+	if (n > LOADER_MAX_CLASSES || (int64) n * 4 > st->nrows)
+	{
+		float	   *values = palloc(sizeof(float) * Max(n, 1));
+
+		for (int i = 0; i < n; i++)
+			values[i] = (float) strtod(st->classes->words[i], NULL);
+		for (int64 r = 0; r < st->nrows; r++)
+			st->y[r] = values[(int32) st->y[r]];
+		pfree(values);
+		st->task = TASK_REGRESSION;
+	}
+	ereport(NOTICE,
+			(errmsg("treating label \"%s\" as %s", st->label_name, loader_task_words(st->task)),
+			 errdetail("The integer label has %d distinct values in " INT64_FORMAT " rows; an integer label is read as class labels only with at most %d distinct values and at least four rows per value.",
+					   n, st->nrows, LOADER_MAX_CLASSES),
+			 errhint("%s", loader_override_hint(st->task))));
 }
 
 static void
@@ -195,9 +327,8 @@ loader_setup_columns(LoaderState *st, TupleDesc desc)
 				vocab_create();
 		n++;
 	}
-	if (enc == NULL && !st->task_forced)
-		st->task = (st->label_type == FLOAT4OID || st->label_type == FLOAT8OID ||
-					st->label_type == NUMERICOID) ? TASK_REGRESSION : TASK_CLASSIFICATION;
+	if (st->label_attno >= 0)
+		loader_decide_task(st);
 	if (st->task == TASK_CLASSIFICATION && st->classes == NULL)
 		st->classes = vocab_create();
 }
@@ -258,28 +389,74 @@ loader_layout(LoaderState *st, TupleTableSlot *slot)
 		st->dense_width = 0;
 }
 
+/* what one row costs in the arrays loader_resize keeps */
+static size_t
+loader_row_bytes(LoaderState *st)
+{
+	size_t		bytes = sizeof(float) * (Max(st->dense_width, 1) + 1);
+
+	for (int i = 0; i < st->ncolumns; i++)
+		if (st->columns[i].kind == FEATURE_ONEHOT && st->enc == NULL)
+			bytes += sizeof(int32);
+	if (st->features_only)
+		bytes += sizeof(char *);
+	return bytes;
+}
+
+static void *
+loader_realloc(LoaderState *st, void *p, size_t bytes)
+{
+	return p ? repalloc_huge(p, bytes) :
+		MemoryContextAllocExtended(st->cxt, bytes, MCXT_ALLOC_HUGE);
+}
+
+/* every per-row array to hold capacity rows */
+static void
+loader_resize(LoaderState *st, int64 capacity)
+{
+	size_t		xbytes = sizeof(float) * capacity * Max(st->dense_width, 1);
+
+	st->x = loader_realloc(st, st->x, xbytes);
+	loader_advise_huge(st->x, xbytes);
+	st->y = loader_realloc(st, st->y, sizeof(float) * capacity);
+	for (int i = 0; i < st->ncolumns; i++)
+		if (st->columns[i].kind == FEATURE_ONEHOT && st->enc == NULL)
+			st->columns[i].codes = loader_realloc(st, st->columns[i].codes,
+												  sizeof(int32) * capacity);
+	if (st->features_only)
+		st->keys = loader_realloc(st, st->keys, sizeof(char *) * capacity);
+	st->capacity = capacity;
+}
+
+/*
+ * Room for more rows: twice the capacity (at first the planner's estimate),
+ * but never more than hptune.max_memory leaves, so that data which fits is
+ * never refused; an error only when not one more row fits.
+ */
 static void
 loader_grow(LoaderState *st)
 {
-	int64		newcap = st->capacity ? st->capacity * 2 :
+	size_t		limit = (size_t) hptune_max_memory_kb * 1024;
+	size_t		row_bytes = loader_row_bytes(st);
+	int64		fits = st->other_bytes < limit ? (limit - st->other_bytes) / row_bytes : 0;
+	int64		want = st->capacity ? st->capacity * 2 :
 		Max(LOADER_INITIAL_ROWS, st->expected_rows + st->expected_rows / 16);
-	size_t		xbytes = sizeof(float) * newcap * Max(st->dense_width, 1);
 
-	loader_check_memory(dataset_bytes(newcap, st->dense_width) + st->other_bytes,
-						psprintf("the %s data", st->what), LOADER_MEMORY_HINT);
-	st->x = st->x ? repalloc_huge(st->x, xbytes) : palloc_extended(xbytes, MCXT_ALLOC_HUGE);
-	loader_advise_huge(st->x, xbytes);
-	st->y = st->y ? repalloc_huge(st->y, sizeof(float) * newcap) :
-		palloc_extended(sizeof(float) * newcap, MCXT_ALLOC_HUGE);
-	for (int i = 0; i < st->ncolumns; i++)
-		if (st->columns[i].kind == FEATURE_ONEHOT && st->enc == NULL)
-			st->columns[i].codes = st->columns[i].codes ?
-				repalloc_huge(st->columns[i].codes, sizeof(int32) * newcap) :
-				palloc_extended(sizeof(int32) * newcap, MCXT_ALLOC_HUGE);
-	if (st->features_only)
-		st->keys = st->keys ? repalloc_huge(st->keys, sizeof(char *) * newcap) :
-			palloc_extended(sizeof(char *) * newcap, MCXT_ALLOC_HUGE);
-	st->capacity = newcap;
+	if (fits <= st->nrows)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the %s data needs more memory than hptune.max_memory allows", st->what),
+				 st->nrows == 0 ?
+				 errdetail("One row of the %s query needs %zu bytes%s; hptune.max_memory is %d kB.",
+						   st->what, row_bytes, st->other_bytes ? " besides the training data" : "",
+						   hptune_max_memory_kb) :
+				 errdetail("The %s query returned more than " INT64_FORMAT " rows, which need %zu kB at %zu bytes a row%s; hptune.max_memory is %d kB.",
+						   st->what, st->nrows,
+						   ((size_t) (st->nrows + 1) * row_bytes + st->other_bytes) / 1024 + 1,
+						   row_bytes, st->other_bytes ? " besides the training data" : "",
+						   hptune_max_memory_kb),
+				 errhint(LOADER_MEMORY_HINT)));
+	loader_resize(st, Min(want, fits));
 }
 
 static void
@@ -306,14 +483,7 @@ loader_label(LoaderState *st, TupleTableSlot *slot, RowRef ref)
 				 errhint("Filter rows without a label out of the query.")));
 	if (st->task == TASK_REGRESSION)
 	{
-		if (!encode_is_numeric_type(st->label_type) && st->label_type != BOOLOID)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("regression needs a numeric label"),
-					 errdetail("Label column \"%s\" has type %s.", st->label_name,
-							   format_type_be(st->label_type)),
-					 errhint("Use a numeric label, or options => '{\"task\": \"classification\"}'.")));
-		*y = encode_datum_float(st->label_type, d);
+		*y = encode_datum_float(st->label_type, d, st->label_name);
 		if (isnan(*y) || isinf(*y))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
@@ -363,7 +533,7 @@ loader_receive(TupleTableSlot *slot, DestReceiver *self)
 	MemoryContext old;
 
 	CHECK_FOR_INTERRUPTS();
-	old = MemoryContextSwitchTo(st->cxt);
+	old = MemoryContextSwitchTo(st->rowcxt);
 	slot_getallattrs(slot);
 	if (st->nrows == 0 && st->capacity == 0)
 		loader_layout(st, slot);
@@ -430,10 +600,12 @@ loader_receive(TupleTableSlot *slot, DestReceiver *self)
 	if (st->features_only)
 		st->keys[st->nrows] = st->key_attno < 0 ? NULL :
 			slot->tts_isnull[st->key_attno] ? NULL :
-			encode_datum_text(TupleDescAttr(slot->tts_tupleDescriptor, st->key_attno)->atttypid,
-							  slot->tts_values[st->key_attno]);
+			MemoryContextStrdup(st->cxt,
+								encode_datum_text(TupleDescAttr(slot->tts_tupleDescriptor, st->key_attno)->atttypid,
+												  slot->tts_values[st->key_attno]));
 	st->nrows++;
 	MemoryContextSwitchTo(old);
+	MemoryContextReset(st->rowcxt);
 	return true;
 }
 
@@ -443,6 +615,8 @@ loader_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
 	LoaderState *st = (LoaderState *) self;
 	MemoryContext old = MemoryContextSwitchTo(st->cxt);
 
+	if (st->started)
+		elog(ERROR, "loader started twice for one query");
 	loader_setup_columns(st, typeinfo);
 	st->started = true;
 	MemoryContextSwitchTo(old);
@@ -473,6 +647,145 @@ loader_estimate_rows(SPIPlanPtr plan)
 	return rows;
 }
 
+/* parse errors point into the user's query, as SPI's do */
+static void
+loader_parse_error_callback(void *arg)
+{
+	const char *query = (const char *) arg;
+	int			pos = geterrposition();
+
+	if (pos > 0)
+	{
+		errposition(0);
+		internalerrposition(pos);
+		internalerrquery(query);
+	}
+	else
+		errcontext("SQL statement \"%s\"", query);
+}
+
+static List *
+loader_parse(const char *query)
+{
+	ErrorContextCallback cb;
+	List	   *raw;
+
+	cb.callback = loader_parse_error_callback;
+	cb.arg = (void *) query;
+	cb.previous = error_context_stack;
+	error_context_stack = &cb;
+	raw = raw_parser(query, RAW_PARSE_DEFAULT);
+	error_context_stack = cb.previous;
+	return raw;
+}
+
+static void
+loader_not_a_read(const char *what, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("the %s query must be a query that only reads", what),
+			 errdetail_internal("%s", detail),
+			 errhint(LOADER_QUERY_HINT)));
+}
+
+/* "a SELECT statement", "an INSERT statement" */
+static char *
+loader_a_statement(Node *stmt)
+{
+	const char *tag = GetCommandTagName(CreateCommandTag(stmt));
+
+	return psprintf("%s %s statement", strchr("AEIOU", tag[0]) ? "an" : "a", tag);
+}
+
+/* the statement itself, before parse analysis: its kind, INTO, its WITH */
+static void
+loader_check_raw(const char *what, Node *stmt)
+{
+	SelectStmt *sel;
+
+	if (!IsA(stmt, SelectStmt))
+		loader_not_a_read(what, psprintf("It is %s.", loader_a_statement(stmt)));
+	sel = (SelectStmt *) stmt;
+	if (sel->intoClause != NULL)
+		loader_not_a_read(what, "It is a SELECT INTO statement, which creates a table.");
+	if (sel->withClause != NULL)
+	{
+		ListCell   *lc;
+
+		foreach(lc, sel->withClause->ctes)
+		{
+			CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc);
+
+			if (!IsA(cte->ctequery, SelectStmt))
+				loader_not_a_read(what,
+								  psprintf("Its WITH query \"%s\" is %s.", cte->ctename,
+										   loader_a_statement(cte->ctequery)));
+		}
+	}
+	if (sel->lockingClause != NIL)
+		loader_not_a_read(what, "It locks the rows it reads (FOR UPDATE or FOR SHARE).");
+}
+
+/*
+ * The one check of every user query the loader runs: exactly one
+ * statement, a query that only reads.  The raw parse tree is checked before
+ * anything is analysed, and the analysed query again after SPI_prepare.
+ */
+static SPIPlanPtr
+loader_prepare_query(const char *query, const char *what)
+{
+	List	   *raw = loader_parse(query);
+	SPIPlanPtr	plan;
+	List	   *sources;
+	CachedPlanSource *src;
+	ListCell   *lc;
+
+	if (raw == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("the %s query is empty", what),
+				 errdetail("It holds no statement."),
+				 errhint(LOADER_QUERY_HINT)));
+	if (list_length(raw) > 1)
+	{
+		StringInfoData tags;
+
+		initStringInfo(&tags);
+		foreach(lc, raw)
+			appendStringInfo(&tags, "%s%s", foreach_current_index(lc) ? ", " : "",
+							 GetCommandTagName(CreateCommandTag(lfirst_node(RawStmt, lc)->stmt)));
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("the %s query must be a single statement", what),
+				 errdetail("It holds %d statements: %s.", list_length(raw), tags.data),
+				 errhint(LOADER_QUERY_HINT)));
+	}
+	loader_check_raw(what, linitial_node(RawStmt, raw)->stmt);
+
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	sources = SPI_plan_get_plan_sources(plan);
+	if (list_length(sources) != 1)
+		elog(ERROR, "a one-statement query was prepared as %d", list_length(sources));
+	src = linitial(sources);
+	foreach(lc, src->query_list)
+	{
+		Query	   *q = lfirst_node(Query, lc);
+
+		if (q->commandType != CMD_SELECT || q->utilityStmt != NULL || !q->canSetTag)
+			loader_not_a_read(what, psprintf("It runs %s.", loader_a_statement((Node *) q)));
+		if (q->hasModifyingCTE)
+			loader_not_a_read(what, "Its WITH clause changes data.");
+		if (q->rowMarks != NIL)
+			loader_not_a_read(what, "It locks the rows it reads (FOR UPDATE or FOR SHARE).");
+	}
+	if (list_length(src->query_list) != 1)
+		elog(ERROR, "a query that only reads was rewritten into %d", list_length(src->query_list));
+	return plan;
+}
+
 static void
 loader_run(LoaderState *st, const char *query)
 {
@@ -487,25 +800,26 @@ loader_run(LoaderState *st, const char *query)
 	st->pub.mydest = DestNone;
 
 	st->cxt = CurrentMemoryContext;
+	st->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "hptune loader row",
+									   ALLOCSET_DEFAULT_SIZES);
 	memset(&opts, 0, sizeof(opts));
 	opts.read_only = false;
 	opts.allow_nonatomic = false;
 	opts.dest = &st->pub;
 	SPI_connect();
-	plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	plan = loader_prepare_query(query, st->what);
 	st->expected_rows = loader_estimate_rows(plan);
 	rc = SPI_execute_plan_extended(plan, &opts);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan_extended failed: %s", SPI_result_code_string(rc));
 	SPI_finish();
+	MemoryContextDelete(st->rowcxt);
+	st->rowcxt = NULL;
 	if (!st->started)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the %s query returns no rows", st->what),
-				 errdetail("It is not a query that returns a result set: %s", query),
-				 errhint("Pass a SELECT whose last column is the label.")));
+		elog(ERROR, "the %s query started no result", st->what);
+	/* give back what the estimate or the last doubling reserved in vain */
+	if (st->capacity > st->nrows)
+		loader_resize(st, Max(st->nrows, 1));
 }
 
 /*
@@ -627,6 +941,8 @@ loader_finish_training(LoaderState *st, Dataset *out)
 		pfree(st->x);
 	}
 	enc->ncols = ncols;
+	if (st->task_by_count)
+		loader_count_task(st);
 	enc->task = st->task;
 	enc->label_name = st->label_name;
 	enc->label_type = format_type_be(st->label_type);
@@ -648,6 +964,66 @@ loader_finish_training(LoaderState *st, Dataset *out)
 					 errhint("Check the label column, or pass options => '{\"task\": \"regression\"}'.")));
 	}
 	return enc;
+}
+
+/*
+ * The task a metric name belongs to: a metric that training reports for one
+ * task only, with or without "val_" ("loss" belongs to both).
+ */
+static bool
+loader_metric_task(const char *name, TaskKind *task)
+{
+	const TaskKind tasks[2] = {TASK_CLASSIFICATION, TASK_REGRESSION};
+	char	   *val = psprintf("val_%s", strncmp(name, "val_", 4) == 0 ? name + 4 : name);
+
+	if (strcmp(val, "val_loss") == 0)
+		return false;
+	for (int t = 0; t < 2; t++)
+	{
+		int			n;
+		const char **names = model_metric_names(tasks[t], 2, true, &n);
+
+		for (int i = 0; i < n; i++)
+			if (strcmp(names[i], val) == 0)
+			{
+				*task = tasks[t];
+				return true;
+			}
+	}
+	return false;
+}
+
+/* the objective, else the first built-in metric of options.metrics */
+static void
+loader_task_from_metrics(LoaderState *st, const char *objective, Jsonb *options)
+{
+	JsonbValue	v;
+
+	if (objective && loader_metric_task(objective, &st->task))
+	{
+		st->task_metric = objective;
+		return;
+	}
+	if (getKeyJsonValueFromContainer(&options->root, "metrics", 7, &v) &&
+		v.type == jbvBinary && JsonContainerIsArray(v.val.binary.data))
+	{
+		JsonbIterator *it = JsonbIteratorInit(v.val.binary.data);
+		JsonbValue	e;
+		JsonbIteratorToken tok;
+
+		while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+			if (tok == WJB_ELEM && e.type == jbvString)
+			{
+				char	   *name = pnstrdup(e.val.string.val, e.val.string.len);
+
+				if (loader_metric_task(name, &st->task))
+				{
+					st->task_metric = name;
+					st->task_metric_option = true;
+					return;
+				}
+			}
+	}
 }
 
 static void
@@ -751,8 +1127,12 @@ loader_load_features(const char *query, const DatasetEncoding *enc, const char *
 	return d;
 }
 
+/*
+ * The training data of search, tune, fit and retrain, and the validation
+ * data; objective (NULL: none) may decide the task.
+ */
 TrainData *
-loader_load(const SearchArgs *args)
+loader_load(const SearchArgs *args, const char *objective)
 {
 	TrainData  *data = palloc0(sizeof(TrainData));
 	LoaderState st;
@@ -763,6 +1143,8 @@ loader_load(const SearchArgs *args)
 	st.what = "training";
 	st.args = args;
 	loader_options(&st, args->options);
+	if (!st.task_forced)
+		loader_task_from_metrics(&st, objective, args->options);
 	loader_run(&st, args->train);
 	if (st.nrows == 0)
 		ereport(ERROR,

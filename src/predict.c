@@ -467,7 +467,7 @@ predict_train(const Study *study, const char *hypermodel, Jsonb *hps,
 	const char *objective;
 
 	train_hypermodel_kind(hypermodel);
-	data = loader_load(args);
+	data = loader_load(args, study ? study->objective : NULL);
 	objective = data->validation.nrows > 0 ? "val_loss" : "loss";
 	*data_out = data;
 	return train_trial(study, hypermodel, -1, space, &values, data, args, objective,

@@ -377,7 +377,7 @@ runner_setup(Runner *r, Study *study)
 					 errmsg("study \"%s\" trains a model and needs training data", r->study->name),
 					 errdetail("train is null."),
 					 errhint("Pass train => a query whose last column is the label.")));
-		r->data = loader_load(r->args);
+		r->data = loader_load(r->args, r->study->objective);
 		train_check_objective(r->data, r->study->objective);
 	}
 

@@ -26,6 +26,7 @@ vocab_create(void)
 {
 	Vocab	   *v = palloc0(sizeof(Vocab));
 
+	v->cxt = CurrentMemoryContext;
 	v->nslots = 64;
 	v->slots = palloc(sizeof(int32) * v->nslots);
 	memset(v->slots, -1, sizeof(int32) * v->nslots);
@@ -58,7 +59,7 @@ vocab_grow(Vocab *v)
 	int			oldn = v->nslots;
 
 	v->nslots *= 2;
-	v->slots = palloc(sizeof(int32) * v->nslots);
+	v->slots = MemoryContextAlloc(v->cxt, sizeof(int32) * v->nslots);
 	memset(v->slots, -1, sizeof(int32) * v->nslots);
 	for (int i = 0; i < oldn; i++)
 		if (old[i] >= 0)
@@ -87,7 +88,7 @@ vocab_add(Vocab *v, const char *s)
 		v->capacity *= 2;
 		v->words = repalloc(v->words, sizeof(char *) * v->capacity);
 	}
-	v->words[v->n] = pstrdup(s);
+	v->words[v->n] = MemoryContextStrdup(v->cxt, s);
 	i = vocab_hash(s) & (v->nslots - 1);
 	while (v->slots[i] >= 0)
 		i = (i + 1) & (v->nslots - 1);

@@ -30,7 +30,7 @@ SELECT test_util.try($$SELECT * FROM hptune.search('needs_val', train => 'SELECT
 SELECT test_util.try($$SELECT * FROM hptune.search('needs_val', train => 'SELECT a, b, label FROM pts',
 	validation => 'SELECT a, b, label FROM pts', validation_split => 0.2)$$);
 SET hptune.max_memory = '1MB';
-SELECT regexp_replace(test_util.try($$SELECT * FROM hptune.search('needs_val', train => 'SELECT ARRAY(SELECT 0::float4 FROM generate_series(1, 1000)) AS x, label FROM pts',
+SELECT regexp_replace(test_util.try($$SELECT * FROM hptune.search('needs_val', train => 'SELECT ARRAY(SELECT 0::float4 FROM generate_series(1, 2000)) AS x, label FROM pts',
 	validation_split => 0.2)$$), 'needs [0-9]+ kB', 'needs N kB') AS try;
 SET hptune.max_memory = '2MB';
 SELECT regexp_replace(test_util.try($$SELECT hptune.fit('mlp', '{"num_layers": 2, "units": 1024}', 'SELECT a, b, label FROM pts')$$),
