@@ -44,6 +44,7 @@
 #include "utils/typcache.h"
 
 #include "hptune.h"
+#include "trial.h"
 #include "encode.h"
 
 #define LOADER_INITIAL_ROWS 1024
@@ -790,7 +791,7 @@ loader_load(const SearchArgs *args)
 		data->validation = dataset_slice(&data->train, split_at, data->train.nrows);
 		data->train = dataset_slice(&data->train, 0, split_at);
 	}
-	train_custom_metrics(data, args->options);
+	trial_custom_metrics(data, args->options);
 	data->load_seconds = loader_seconds(start);
 	return data;
 }
