@@ -12,13 +12,15 @@ EXTVERSION = 0.2
 
 MODULE_big = hptune
 OBJS = \
+	src/guc.o \
 	src/api.o \
 	src/catalog.o \
 	src/runner.o \
+	src/objective.o \
 	src/loader.o \
 	src/vocab.o \
 	src/encode.o \
-	src/train.o \
+	src/trial.o \
 	src/predict.o \
 	src/summary.o \
 	src/shim_pg.o \

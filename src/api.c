@@ -33,33 +33,9 @@
 #include "utils/syscache.h"
 
 #include "hptune.h"
-
-PG_MODULE_MAGIC;
-
-int			hptune_max_memory_kb = 2 * 1024 * 1024;
-int			hptune_blas_threads = 1;
-
-void		_PG_init(void);
-
-void
-_PG_init(void)
-{
-	DefineCustomIntVariable("hptune.max_memory",
-							"Memory a search may use for training data and models.",
-							"Checked before the data is read into matrices.",
-							&hptune_max_memory_kb,
-							2 * 1024 * 1024, 1024, INT_MAX,
-							PGC_USERSET, GUC_UNIT_KB,
-							NULL, NULL, NULL);
-	DefineCustomIntVariable("hptune.blas_threads",
-							"Threads OpenBLAS may use in one backend.",
-							NULL,
-							&hptune_blas_threads,
-							1, 1, 64,
-							PGC_USERSET, 0,
-							NULL, NULL, NULL);
-	MarkGUCPrefixReserved("hptune");
-}
+#include "runner.h"
+#include "trial.h"
+#include "objective.h"
 
 /*
  * Studies
@@ -81,54 +57,6 @@ api_check_study_name(const char *name)
 				 errdetail("The name has %d bytes; the limit is %d.",
 						   (int) strlen(name), HPTUNE_MAX_NAME_LEN),
 				 errhint("Use a shorter name.")));
-}
-
-/* the caller may run the objective function */
-void
-api_check_execute(Oid fn)
-{
-	if (pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for objective function %s", format_procedure(fn)),
-				 errdetail("Role \"%s\" has no EXECUTE privilege on it; trials run functions as the caller.",
-						   GetUserNameFromId(GetUserId(), false)),
-				 errhint("GRANT EXECUTE ON FUNCTION %s TO %s.", format_procedure(fn),
-						 quote_identifier(GetUserNameFromId(GetUserId(), false)))));
-}
-
-/* f(jsonb) RETURNS float8 | jsonb */
-static void
-api_check_objective_signature(Oid fn)
-{
-	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
-	Form_pg_proc proc;
-	bool		ok;
-
-	if (!HeapTupleIsValid(tup))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_FUNCTION),
-				 errmsg("objective function %u does not exist", fn),
-				 errdetail("objective_function names a function that has been dropped."),
-				 errhint("Set objective_function to an existing f(jsonb).")));
-	proc = (Form_pg_proc) GETSTRUCT(tup);
-	ok = proc->pronargs == 1 && proc->proargtypes.values[0] == JSONBOID &&
-		proc->prokind == PROKIND_FUNCTION && !proc->proretset;
-	ReleaseSysCache(tup);
-	if (!ok)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("objective function must take one jsonb argument"),
-				 errdetail("%s is not a function of one jsonb argument returning one value.",
-						   format_procedure(fn)),
-				 errhint("Declare it as f(hp jsonb) RETURNS float8 or jsonb.")));
-	if (get_func_rettype(fn) != FLOAT8OID && get_func_rettype(fn) != JSONBOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("objective function must return float8 or jsonb"),
-				 errdetail("%s returns %s.", format_procedure(fn),
-						   format_type_be(get_func_rettype(fn))),
-				 errhint("Return the objective as float8, or a jsonb object of named metrics.")));
 }
 
 /* settings of create_study, as given (NULL = not given) */
@@ -213,7 +141,7 @@ api_check_settings(StudySettings *s)
 				 errdetail("hypermodel and objective_function are both null."),
 				 errhint("Pass hypermodel => 'mlp' to train models, or objective_function => 'f(jsonb)' to tune a function.")));
 	if (OidIsValid(s->objective_function))
-		api_check_objective_signature(s->objective_function);
+		objective_check_signature(s->objective_function, s->name);
 	if (!JB_ROOT_IS_OBJECT(s->tuner_options) || JB_ROOT_IS_SCALAR(s->tuner_options))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -380,7 +308,7 @@ hptune_create_study(PG_FUNCTION_ARGS)
 	overwrite = PG_GETARG_BOOL(10);
 	api_check_settings(&s);
 	if (OidIsValid(s.objective_function))
-		api_check_execute(s.objective_function);
+		objective_check(s.objective_function, s.name);
 
 	existing = catalog_get_study(s.name, true);
 	if (existing && !overwrite)
@@ -741,7 +669,7 @@ hptune_results_summary(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("num_trials must be at least 1"),
-				 errdetail("num_trials is %d.", num_trials),
+				 errdetail("num_trials is %d; it is the number of best trials to show.", num_trials),
 				 errhint("Pass num_trials => 1 or more.")));
 	lines = results_summary_lines(study, num_trials);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
@@ -763,6 +691,23 @@ hptune_results_summary(PG_FUNCTION_ARGS)
 static void
 api_search_args(FunctionCallInfo fcinfo, SearchArgs *a)
 {
+	static const char *const required[] = {"study", NULL, NULL, NULL, NULL, NULL,
+	"epochs", "batch_size", "workers", "options"};
+
+	/* null means "not given" for the queries, label and features only */
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("study must not be null"),
+				 errdetail("A search needs the name of a study made with hptune.create_study()."),
+				 errhint("Pass study => the study's name.")));
+	for (int i = 1; i < lengthof(required); i++)
+		if (required[i] && PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be null", required[i]),
+					 errdetail("Only train, validation, validation_split, label and features may be null, meaning not given."),
+					 errhint("Leave %s out to use its default.", required[i])));
 	memset(a, 0, sizeof(SearchArgs));
 	a->train = api_text_arg(fcinfo, 1);
 	a->validation = api_text_arg(fcinfo, 2);
@@ -770,18 +715,18 @@ api_search_args(FunctionCallInfo fcinfo, SearchArgs *a)
 	a->validation_split = a->has_validation_split ? PG_GETARG_FLOAT8(3) : 0;
 	a->label = api_text_arg(fcinfo, 4);
 	if (!PG_ARGISNULL(5))
-		train_args_features(a, PG_GETARG_ARRAYTYPE_P(5));
-	a->epochs = PG_ARGISNULL(6) ? 1 : PG_GETARG_INT32(6);
-	a->batch_size = PG_ARGISNULL(7) ? 32 : PG_GETARG_INT32(7);
-	a->workers = PG_ARGISNULL(8) ? 0 : PG_GETARG_INT32(8);
-	a->options = PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P_COPY(9);
-	train_args_check(a);
+		trial_args_features(a, PG_GETARG_ARRAYTYPE_P(5));
+	a->epochs = PG_GETARG_INT32(6);
+	a->batch_size = PG_GETARG_INT32(7);
+	a->workers = PG_GETARG_INT32(8);
+	a->options = PG_GETARG_JSONB_P_COPY(9);
+	trial_args_check(a);
 	if (a->workers != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("searching with background workers is not supported yet"),
-				 errdetail("workers is %d.", a->workers),
-				 errhint("Pass workers => 0, or run CALL hptune.tune() from several sessions.")));
+				 errdetail("A search runs its trials one after another in the calling session."),
+				 errhint("Pass workers => 0, or leave workers out.")));
 }
 
 PG_FUNCTION_INFO_V1(hptune_search);

@@ -4,9 +4,11 @@
  *	  Declarations shared by hptune's PostgreSQL shell.
  *
  * The shell is layered: api.c (fmgr wrappers) calls runner.c (the trial
- * loop), loader.c (query -> dataset), predict.c (models in use) and
- * summary.c (KerasTuner's text layouts); all of them reach the hptune
- * tables only through catalog.c.  Below the shell sits the pure-C core in
+ * loop, runner.h), loader.c (query -> dataset), predict.c (models in use)
+ * and summary.c (KerasTuner's text layouts).  runner.c runs each trial
+ * through objective.c (a study's SQL objective function, objective.h) or
+ * trial.c (a built-in hypermodel's executions, trial.h).  guc.c holds
+ * _PG_init and the hptune.* settings.  Below the shell sits the pure-C core in
  * src/core.
  *
  *-------------------------------------------------------------------------
@@ -84,17 +86,6 @@ typedef struct TrainData
 	double		load_seconds;
 } TrainData;
 
-/* what one trial (all its executions) of a built-in hypermodel produced */
-typedef struct TrialTraining
-{
-	double		score;
-	int			best_step;
-	Jsonb	   *metrics;		/* averaged metrics at best_step */
-	double	   *epoch_seconds;	/* per epoch, execution 0 */
-	int			nepochs;
-	int64		model_id;		/* execution 0's model */
-} TrialTraining;
-
 /* loader.c */
 extern TrainData *loader_load(const SearchArgs *args, const char *objective);
 extern void loader_check_memory(size_t bytes, const char *what, const char *hint);
@@ -103,26 +94,6 @@ extern Dataset loader_load_features(const char *query, const DatasetEncoding *en
 extern Dataset loader_load_encoded(const char *query, const char *what,
 								   const DatasetEncoding *enc, Jsonb *options,
 								   size_t other_bytes);
-
-/* train.c */
-extern void train_args_features(SearchArgs *a, ArrayType *arr);
-extern void train_args_check(SearchArgs *a);
-extern void train_check_objective(const TrainData *data, const char *objective);
-extern void train_custom_metrics(TrainData *data, Jsonb *options);
-extern TrialTraining *train_trial(const Study *study, const char *hypermodel,
-								  int trial_id, const HpSpace *space,
-								  const HpAssignment *values, const TrainData *data,
-								  const SearchArgs *args, const char *objective,
-								  bool maximize, uint64 seed, int executions);
-extern HyperModelKind train_hypermodel_kind(const char *name);
-extern void train_set_blas_threads(void);
-
-/* api.c */
-extern void api_check_execute(Oid fn);
-
-/* runner.c */
-extern void runner_search(const char *study_name, const SearchArgs *args,
-						  bool nonatomic, ReturnSetInfo *rsinfo);
 
 /* catalog.c */
 extern Study *catalog_get_study(const char *name, bool missing_ok);

@@ -69,6 +69,7 @@
 #include "utils/typcache.h"
 
 #include "hptune.h"
+#include "trial.h"
 #include "encode.h"
 
 #define LOADER_INITIAL_ROWS 1024
@@ -1172,7 +1173,7 @@ loader_load(const SearchArgs *args, const char *objective)
 		data->validation = dataset_slice(&data->train, split_at, data->train.nrows);
 		data->train = dataset_slice(&data->train, 0, split_at);
 	}
-	train_custom_metrics(data, args->options);
+	trial_custom_metrics(data, args->options);
 	data->load_seconds = loader_seconds(start);
 	return data;
 }

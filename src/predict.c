@@ -34,6 +34,7 @@
 #include "utils/typcache.h"
 
 #include "hptune.h"
+#include "trial.h"
 #include "encode.h"
 
 #define PREDICT_CACHE_SIZE 8
@@ -60,7 +61,7 @@ predict_fill(CachedModel *c, bytea *blob)
 {
 	MemoryContext old = MemoryContextSwitchTo(c->cxt);
 
-	train_set_blas_threads();
+	trial_set_blas_threads();
 	c->model = model_deserialize(VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &c->enc);
 	/* text from a blob becomes SQL text: it must be valid in this encoding */
 	for (int i = 0; i < c->enc->nclasses; i++)
@@ -324,7 +325,7 @@ hptune_predict_query(PG_FUNCTION_ARGS)
 	loader_check_memory(sizeof(float) * d.nrows * k + dataset_bytes(d.nrows, d.ncols),
 						"the predictions", "Raise hptune.max_memory, or predict fewer rows at a time.");
 	out = palloc_extended(sizeof(float) * Max(d.nrows, 1) * k, MCXT_ALLOC_HUGE);
-	train_set_blas_threads();
+	trial_set_blas_threads();
 	model_predict(model, d.x, d.nrows, out);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	for (int64 r = 0; r < d.nrows; r++)
@@ -373,7 +374,7 @@ hptune_evaluate(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NO_DATA),
 				 errmsg("the evaluation query returned no rows"),
 				 errhint("Check the query's WHERE clause.")));
-	train_set_blas_threads();
+	trial_set_blas_threads();
 	model_evaluate(model, &d, enc->task, &r);
 	PG_RETURN_JSONB_P(predict_metrics_jsonb(&r, "rows", (double) d.nrows));
 }
@@ -464,14 +465,24 @@ predict_train(const Study *study, const char *hypermodel, Jsonb *hps,
 	HpAssignment values;
 	HpSpace    *space = predict_space_from_jsonb(hps, &values);
 	TrainData  *data;
-	const char *objective;
+	TrialRun	run;
 
-	train_hypermodel_kind(hypermodel);
+	trial_hypermodel_kind(hypermodel);
 	data = loader_load(args, study ? study->objective : NULL);
-	objective = data->validation.nrows > 0 ? "val_loss" : "loss";
 	*data_out = data;
-	return train_trial(study, hypermodel, -1, space, &values, data, args, objective,
-					   false, predict_seed(args->options), 1);
+	memset(&run, 0, sizeof(run));
+	run.study = study;
+	run.hypermodel = hypermodel;
+	run.trial_id = -1;
+	run.space = space;
+	run.values = &values;
+	run.data = data;
+	run.args = args;
+	run.objective = data->validation.nrows > 0 ? "val_loss" : "loss";
+	run.maximize = false;
+	run.seed = predict_seed(args->options);
+	run.executions = 1;
+	return trial_run(&run);
 }
 
 static void
@@ -510,11 +521,11 @@ hptune_fit(PG_FUNCTION_ARGS)
 	a.validation_split = a.has_validation_split ? PG_GETARG_FLOAT8(4) : 0;
 	a.label = PG_ARGISNULL(5) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(5));
 	if (!PG_ARGISNULL(6))
-		train_args_features(&a, PG_GETARG_ARRAYTYPE_P(6));
+		trial_args_features(&a, PG_GETARG_ARRAYTYPE_P(6));
 	a.epochs = PG_ARGISNULL(7) ? 1 : PG_GETARG_INT32(7);
 	a.batch_size = PG_ARGISNULL(8) ? 32 : PG_GETARG_INT32(8);
 	a.options = PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9);
-	train_args_check(&a);
+	trial_args_check(&a);
 
 	tt = predict_train(NULL, text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_JSONB_P(1),
 					   &a, &data);
@@ -555,9 +566,9 @@ hptune_retrain(PG_FUNCTION_ARGS)
 	a.label = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	a.batch_size = PG_ARGISNULL(5) ? 32 : PG_GETARG_INT32(5);
 	if (!PG_ARGISNULL(4))
-		train_args_features(&a, PG_GETARG_ARRAYTYPE_P(4));
+		trial_args_features(&a, PG_GETARG_ARRAYTYPE_P(4));
 	a.options = PG_ARGISNULL(6) ? NULL : PG_GETARG_JSONB_P(6);
-	train_args_check(&a);
+	trial_args_check(&a);
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT hyperparameters FROM hptune.leaderboard"
 							  " WHERE study_id = $1 ORDER BY rank, trial_id LIMIT 1",

@@ -26,6 +26,12 @@
  *	  the RUNNING row and again after the result, so a cancel or crash keeps
  *	  every finished trial and the next call resumes.
  *
+ * Around the three phases: the search takes its study's lock (one search
+ * of a study at a time, runner_lock) and reads the catalog with a snapshot
+ * of its own (runner_push_snapshot).  After each trial it checks that the
+ * study still exists.  Objective functions are checked and called by
+ * objective.c, a hypermodel's executions run in trial.c.
+ *
  * All state that must outlive a commit lives in a memory context under the
  * caller's; each trial gets its own context, reset when it ends.
  *
@@ -34,21 +40,24 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "catalog/pg_proc.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
-#include "utils/acl.h"
+#include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
-#include "utils/syscache.h"
+#include "utils/snapmgr.h"
 
 #include "hptune.h"
+#include "objective.h"
+#include "runner.h"
+#include "trial.h"
 
 #define RUNNER_MAX_CONSECUTIVE_FAILURES 3
 
@@ -66,6 +75,8 @@ typedef struct Runner
 	double		best;
 	instr_time	start;
 	char	   *last_failure;	/* message of the last failed trial */
+	bool		study_dropped;	/* a trial deleted the study: stop */
+	bool		pushed_snapshot;	/* tune(): our snapshot is active */
 	Tuplestorestate *out;
 	TupleDesc	outdesc;
 } Runner;
@@ -96,72 +107,61 @@ runner_better(const Runner *r, double a, double b)
 	return r->study->maximize ? a > b : a < b;
 }
 
+/* a built-in hypermodel's trial: its executions (trial.c) */
+static void
+runner_train(Runner *r, int trial_id, const HpAssignment *values, TrialResult *res)
+{
+	TrialRun	run;
+	TrialTraining *tt;
+
+	memset(&run, 0, sizeof(run));
+	run.study = r->study;
+	run.hypermodel = r->study->hypermodel;
+	run.trial_id = trial_id;
+	run.space = r->space;
+	run.values = values;
+	run.data = r->data;
+	run.args = r->args;
+	run.objective = r->study->objective;
+	run.maximize = r->study->maximize;
+	run.seed = r->seed;
+	run.executions = r->study->executions_per_trial;
+	tt = trial_run(&run);
+	res->score = tt->score;
+	res->metrics = tt->metrics;
+	res->best_step = tt->best_step;
+}
+
 /*
- * Check that the caller may run the objective function, and run it with
- * the trial's values.  A number is the objective; a jsonb object is a set
- * of named metrics of which the study's objective is one.
+ * The study must outlive its trial: the objective function (or a metric
+ * aggregate) may have deleted it.  Read with a fresh snapshot, which sees
+ * what the trial did.
  */
 static void
-runner_call_function(Runner *r, Jsonb *hps, TrialResult *res)
+runner_check_study_exists(Runner *r, int trial_id)
 {
-	Oid			fn = r->study->objective_function;
-	Oid			rettype = get_func_rettype(fn);
-	Datum		result;
-	LOCAL_FCINFO(fcinfo, 1);
-	FmgrInfo	flinfo;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(r->study->study_id)};
+	bool		exists;
 
-	fmgr_info(fn, &flinfo);
-	InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = JsonbPGetDatum(hps);
-	fcinfo->args[0].isnull = false;
-	result = FunctionCallInvoke(fcinfo);
-	if (fcinfo->isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("objective function %s returned null", format_procedure(fn)),
-				 errhint("Return a number, or a jsonb object holding \"%s\".",
-						 r->study->objective)));
-	if (rettype == JSONBOID)
+	CommandCounterIncrement();
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT 1 FROM hptune.studies"
+							  " WHERE study_id OPERATOR(pg_catalog.=) $1",
+							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read hptune.studies");
+	exists = SPI_processed == 1;
+	SPI_finish();
+	if (!exists)
 	{
-		Jsonb	   *jb = DatumGetJsonbPCopy(result);
-		JsonbValue	v;
-		const char *obj = r->study->objective;
-
-		if (!JB_ROOT_IS_OBJECT(jb) ||
-			getKeyJsonValueFromContainer(&jb->root, obj, strlen(obj), &v) == NULL ||
-			v.type != jbvNumeric)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("objective function result has no number named \"%s\"", obj),
-					 errdetail("The function returned %s.", JsonbToCString(NULL, &jb->root, 0)),
-					 errhint("Return a jsonb object with a numeric \"%s\" key, or create the study with the objective the function returns.",
-							 obj)));
-		res->score = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-														NumericGetDatum(v.val.numeric)));
-		res->metrics = jb;
-	}
-	else
-	{
-		StringInfoData buf;
-
-		res->score = DatumGetFloat8(result);
-		initStringInfo(&buf);
-		appendStringInfoChar(&buf, '{');
-		escape_json(&buf, r->study->objective);
-		appendStringInfoString(&buf, ": ");
-		hp_value_append_json(&buf, (HpValue) {.type = HPV_FLOAT, .f = res->score});
-		appendStringInfoChar(&buf, '}');
-		res->metrics = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
-														  CStringGetDatum(buf.data)));
-	}
-	if (isnan(res->score) || isinf(res->score))
+		r->study_dropped = true;
 		ereport(ERROR,
-				(errcode(ERRCODE_FLOATING_POINT_EXCEPTION),
-				 errmsg("objective \"%s\" is not a finite number", r->study->objective),
-				 errdetail("The value is %g.", res->score),
-				 errhint("Make the objective function return finite values.")));
-	res->has_score = true;
-	res->best_step = 0;
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("study \"%s\" was dropped during its own search", r->study->name),
+				 errdetail("Trial %d deleted the study's row from hptune.studies; the search stops and that trial's work, the deletion included, is rolled back.",
+						   trial_id),
+				 errhint("Drop a study with hptune.drop_study() after its search ends, never from its objective function or metric aggregates.")));
+	}
 }
 
 /* run one trial's work; errors propagate to runner_run_trial */
@@ -170,20 +170,20 @@ runner_trial_body(Runner *r, int trial_id, const HpAssignment *values,
 				  Jsonb *hps, TrialResult *res)
 {
 	if (OidIsValid(r->study->objective_function))
-		runner_call_function(r, hps, res);
-	else
 	{
-		TrialTraining *tt = train_trial(r->study, r->study->hypermodel, trial_id,
-										r->space, values, r->data, r->args,
-										r->study->objective, r->study->maximize,
-										r->seed, r->study->executions_per_trial);
+		ObjectiveResult o;
 
-		res->score = tt->score;
-		res->has_score = true;
-		res->metrics = tt->metrics;
-		res->best_step = tt->best_step;
+		objective_call(r->study->objective_function, r->study->name,
+					   r->study->objective, hps, &o);
+		res->score = o.score;
+		res->metrics = o.metrics;
+		res->best_step = 0;
 	}
+	else
+		runner_train(r, trial_id, values, res);
+	res->has_score = true;
 	res->status = TRIAL_COMPLETED;
+	runner_check_study_exists(r, trial_id);
 }
 
 /*
@@ -219,7 +219,7 @@ runner_run_trial(Runner *r, int trial_id, const HpAssignment *values,
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN || r->study_dropped)
 			ReThrowError(edata);
 		res->status = TRIAL_FAILED;
 		res->has_score = false;
@@ -255,11 +255,41 @@ runner_notice(Runner *r, int trial_id, const TrialResult *res, double seconds)
 	ereport(NOTICE, (errmsg_internal("%s", buf.data)));
 }
 
+/*
+ * The snapshot the search reads the catalog with.  A CALL from a DO block
+ * or procedure runs with its caller's snapshot, which does not see what
+ * the caller did since it was taken (a study just created, a max_trials
+ * just raised), and a search that waited for another one must see that
+ * one's trials: so the search reads with a snapshot of its own, taken
+ * after the lock, including every change this transaction made so far.
+ * tune() gives it up around each commit (SPI_commit accepts no snapshot
+ * but the portal's) and takes a new one after.
+ */
+static void
+runner_push_snapshot(Runner *r)
+{
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	UpdateActiveSnapshotCommandId();
+	r->pushed_snapshot = true;
+}
+
+static void
+runner_pop_snapshot(Runner *r)
+{
+	if (r->pushed_snapshot)
+		PopActiveSnapshot();
+	r->pushed_snapshot = false;
+}
+
 static void
 runner_commit(Runner *r)
 {
-	if (r->nonatomic)
-		SPI_commit();
+	if (!r->nonatomic)
+		return;
+	runner_pop_snapshot(r);
+	SPI_commit();
+	runner_push_snapshot(r);
 }
 
 /* run, record and report one trial */
@@ -340,16 +370,45 @@ runner_is_orphan(Runner *r, int trial_id)
 	bool		orphan;
 
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT 1 FROM hptune.trials t WHERE study_id = $1"
-							  " AND trial_id = $2 AND status = 'RUNNING'"
-							  " AND (backend_pid IS NULL OR backend_pid = pg_catalog.pg_backend_pid()"
+	if (SPI_execute_with_args("SELECT 1 FROM hptune.trials t"
+							  " WHERE t.study_id OPERATOR(pg_catalog.=) $1"
+							  " AND t.trial_id OPERATOR(pg_catalog.=) $2"
+							  " AND t.status OPERATOR(pg_catalog.=) 'RUNNING'"
+							  " AND (t.backend_pid IS NULL"
+							  " OR t.backend_pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()"
 							  " OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
-							  " WHERE a.pid = t.backend_pid))",
+							  " WHERE a.pid OPERATOR(pg_catalog.=) t.backend_pid))",
 							  2, types, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read trials");
 	orphan = SPI_processed == 1;
 	SPI_finish();
 	return orphan;
+}
+
+/*
+ * What the study row says must still be usable: an owner may have changed
+ * it by UPDATE since create_study checked it.
+ */
+static void
+runner_check_study(const Study *study)
+{
+	HyperModelKind kind;
+
+	if (study->hypermodel && !hypermodel_from_name(study->hypermodel, &kind))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("study \"%s\" has unknown hypermodel \"%s\"", study->name,
+						study->hypermodel),
+				 errdetail("The hypermodels hptune knows are: %s.", hypermodel_names()),
+				 errhint("UPDATE hptune.studies SET hypermodel to one of them, or create the study again.")));
+	if (study->hypermodel == NULL && !OidIsValid(study->objective_function))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("study \"%s\" has neither a hypermodel nor an objective function", study->name),
+				 errdetail("Both hptune.studies.hypermodel and objective_function are null for it."),
+				 errhint("UPDATE hptune.studies SET hypermodel or objective_function, or create the study again.")));
+	if (OidIsValid(study->objective_function))
+		objective_check(study->objective_function, study->name);
 }
 
 static void
@@ -360,8 +419,7 @@ runner_setup(Runner *r, Study *study)
 	OracleConfig config;
 
 	r->study = study;
-	if (OidIsValid(r->study->objective_function))
-		api_check_execute(r->study->objective_function);
+	runner_check_study(study);
 	r->space = catalog_load_space(r->study);
 	if (r->space->n == 0)
 		ereport(ERROR,
@@ -373,12 +431,13 @@ runner_setup(Runner *r, Study *study)
 	{
 		if (r->args->train == NULL)
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("study \"%s\" trains a model and needs training data", r->study->name),
-					 errdetail("train is null."),
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("train must not be null for study \"%s\"", r->study->name),
+					 errdetail("Study \"%s\" trains hypermodel \"%s\", which needs training data.",
+							   r->study->name, r->study->hypermodel),
 					 errhint("Pass train => a query whose last column is the label.")));
 		r->data = loader_load(r->args, r->study->objective);
-		train_check_objective(r->data, r->study->objective);
+		trial_check_objective(r->data, r->study->objective);
 	}
 
 	history = catalog_load_trials(r->study, r->space, &nhistory);
@@ -446,30 +505,81 @@ runner_run(Runner *r)
 }
 
 /*
- * One search of a study at a time: a session-level advisory lock on the
- * study (it must outlive tune()'s commits), released however the search
- * ends.
+ * One search of a study at a time.  The lock is a heavyweight lock on the
+ * study's row as an object of hptune.studies (LOCKTAG_OBJECT with
+ * hptune.studies as its class, as pg_locks shows it): no SQL function takes
+ * such a lock, so no role can hold it for someone else's study, unlike an
+ * advisory lock.  search() (and an atomic CALL) takes it for the
+ * transaction, so that it is held until the trials are committed or rolled
+ * back; tune() outside a transaction block commits after every trial and
+ * takes it for the session, then commits its last changes before releasing
+ * it.  On an error tune() hands it to the transaction, so that it goes only
+ * when the failed transaction has rolled back.
+ *
+ * A search the same backend is already running (an objective function that
+ * searches its own study) is refused by runner_active, the studies this
+ * backend is searching right now.
  */
-#define RUNNER_LOCK_CLASS 0x68707475	/* "hptu" */
+static List *runner_active = NIL;
 
 static void
-runner_lock(const Study *study)
+runner_locktag(const Study *study, LOCKTAG *tag)
 {
-	if (!DatumGetBool(DirectFunctionCall2(pg_try_advisory_lock_int4,
-										  Int32GetDatum(RUNNER_LOCK_CLASS),
-										  Int32GetDatum((int32) study->study_id))))
-		ereport(ERROR,
-				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-				 errmsg("study \"%s\" is being searched by another session", study->name),
-				 errdetail("Only one search of a study runs at a time."),
-				 errhint("Wait for it to finish, or cancel it; its finished trials are kept.")));
+	Oid			studies = get_relname_relid("studies", get_namespace_oid("hptune", false));
+	uint64		id = (uint64) study->study_id;
+
+	SET_LOCKTAG_OBJECT(*tag, MyDatabaseId, studies, (uint32) id, (uint16) (id >> 32));
 }
 
 static void
-runner_unlock(const Study *study)
+runner_lock(const Runner *r)
 {
-	DirectFunctionCall2(pg_advisory_unlock_int4, Int32GetDatum(RUNNER_LOCK_CLASS),
-						Int32GetDatum((int32) study->study_id));
+	const Study *study = r->study;
+	LOCKTAG		tag;
+	ListCell   *lc;
+
+	foreach(lc, runner_active)
+		if (*(int64 *) lfirst(lc) == study->study_id)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_IN_USE),
+					 errmsg("study \"%s\" is already being searched in this session", study->name),
+					 errdetail("A search of study \"%s\" was started from inside a search of the same study, for example by its objective function.",
+							   study->name),
+					 errhint("An objective function may search other studies, never its own.")));
+	runner_locktag(study, &tag);
+	if (LockAcquire(&tag, ExclusiveLock, r->nonatomic, true) == LOCKACQUIRE_NOT_AVAIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("study \"%s\" is being searched by another session", study->name),
+				 errdetail("Only one search of a study runs at a time; the other search holds it until its transaction ends."),
+				 errhint("Wait for it to finish, or cancel it; its finished trials are kept.")));
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+		int64	   *id = palloc(sizeof(int64));
+
+		*id = study->study_id;
+		runner_active = lcons(id, runner_active);
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/* the search is over: ok says whether it ended without an error */
+static void
+runner_unlock(const Runner *r, bool ok)
+{
+	LOCKTAG		tag;
+	void	   *id = linitial(runner_active);
+
+	runner_active = list_delete_first(runner_active);
+	pfree(id);
+	if (!r->nonatomic)
+		return;					/* a transaction lock: goes with the transaction */
+	runner_locktag(r->study, &tag);
+	if (!LockHeldByMe(&tag, ExclusiveLock))
+		return;					/* an abort inside SPI_commit released it */
+	if (!ok)
+		(void) LockAcquire(&tag, ExclusiveLock, false, true);
+	LockRelease(&tag, ExclusiveLock, true);
 }
 
 void
@@ -477,7 +587,6 @@ runner_search(const char *study_name, const SearchArgs *args, bool nonatomic,
 			  ReturnSetInfo *rsinfo)
 {
 	Runner		r;
-	Study	   *study = catalog_get_study(study_name, false);
 
 	memset(&r, 0, sizeof(r));
 	r.args = args;
@@ -488,17 +597,24 @@ runner_search(const char *study_name, const SearchArgs *args, bool nonatomic,
 		r.out = rsinfo->setResult;
 		r.outdesc = rsinfo->setDesc;
 	}
-	runner_lock(study);
+	runner_push_snapshot(&r);
+	r.study = catalog_get_study(study_name, false);
+	runner_lock(&r);
 	PG_TRY();
 	{
-		runner_setup(&r, study);
+		/* read the study again: the search that held the lock may have changed it */
+		runner_pop_snapshot(&r);
+		runner_push_snapshot(&r);
+		runner_setup(&r, catalog_get_study_by_id(r.study->study_id));
 		runner_run(&r);
+		runner_commit(&r);
 	}
 	PG_CATCH();
 	{
-		runner_unlock(study);
+		runner_unlock(&r, false);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	runner_unlock(study);
+	runner_unlock(&r, true);
+	runner_pop_snapshot(&r);
 }

@@ -534,7 +534,7 @@ space_numeric_grid(const HpDef *hp, HpValue **values)
 								 hp->name),
 				   core_psprintf("It takes %.0f values; the grid tuner enumerates at most %d per hyperparameter.",
 								 n, HP_GRID_MAX_VALUES),
-				   "Give it a larger step, or use the random or bayesian tuner.");
+				   "Give it a larger step, or use the random tuner.");
 	out = core_alloc(sizeof(HpValue) * ((size_t) n + 1));
 	for (int i = 0; i < (int) n; i++)
 	{

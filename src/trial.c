@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
- * train.c
+ * trial.c
  *	  One trial of a built-in hypermodel: its executions, epochs, metrics
- *	  and best-epoch checkpoints.
+ *	  and best-epoch checkpoints; and the checks of training arguments that
+ *	  search, tune, fit and retrain share.
  *
  * A trial trains executions_per_trial models with the same hyperparameters
  * and different seeds.  After every epoch each execution's metrics go to
@@ -12,8 +13,12 @@
  * the mean over executions of each execution's best objective value, and
  * its metrics the mean of the metrics at those best epochs.
  *
- * Everything an execution allocates (network, optimizer state, buffers)
- * lives in a memory context deleted when the execution ends.
+ * A trial is described by a TrialRun (trial.h).  Everything an execution
+ * allocates (network, optimizer state, buffers) lives in a memory context
+ * deleted when the execution ends; what an epoch allocates besides, in a
+ * context reset every epoch.  Executions run one after another and only
+ * running means are kept, so neither epochs nor executions_per_trial
+ * sizes an allocation up front.
  *
  *-------------------------------------------------------------------------
  */
@@ -35,9 +40,10 @@
 #include <cblas.h>
 
 #include "hptune.h"
+#include "trial.h"
 
 HyperModelKind
-train_hypermodel_kind(const char *name)
+trial_hypermodel_kind(const char *name)
 {
 	HyperModelKind kind;
 
@@ -45,14 +51,14 @@ train_hypermodel_kind(const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown hypermodel \"%s\"", name ? name : ""),
-				 errdetail("hypermodel is \"%s\".", name ? name : ""),
-				 errhint("Use one of: %s.", hypermodel_names())));
+				 errdetail("The hypermodels hptune knows are: %s.", hypermodel_names()),
+				 errhint("Pass hypermodel => one of them.")));
 	return kind;
 }
 
 /* the features argument: column names, none of them null */
 void
-train_args_features(SearchArgs *a, ArrayType *arr)
+trial_args_features(SearchArgs *a, ArrayType *arr)
 {
 	Datum	   *elems;
 	bool	   *nulls;
@@ -65,6 +71,7 @@ train_args_features(SearchArgs *a, ArrayType *arr)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("features must not contain null"),
+					 errdetail("Element %d of features is null.", i + 1),
 					 errhint("List column names only.")));
 		a->features[i] = TextDatumGetCString(elems[i]);
 	}
@@ -75,7 +82,7 @@ train_args_features(SearchArgs *a, ArrayType *arr)
  * missing options object becomes an empty one.
  */
 void
-train_args_check(SearchArgs *a)
+trial_args_check(SearchArgs *a)
 {
 	if (a->options == NULL)
 		a->options = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
@@ -83,45 +90,45 @@ train_args_check(SearchArgs *a)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("epochs must be at least 1"),
-				 errdetail("epochs is %d.", a->epochs),
+				 errdetail("epochs is %d; each model trains for that many passes over the training data.", a->epochs),
 				 errhint("Pass epochs => 1 or more.")));
 	if (a->batch_size < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("batch_size must be at least 1"),
-				 errdetail("batch_size is %d.", a->batch_size),
+				 errdetail("batch_size is %d; it is the number of rows of each training step.", a->batch_size),
 				 errhint("Pass batch_size => 1 or more, such as 32.")));
 	if (a->has_validation_split &&
 		!(a->validation_split > 0 && a->validation_split < 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("validation_split must be between 0 and 1"),
-				 errdetail("validation_split is %g.", a->validation_split),
+				 errdetail("validation_split is %g; it is the fraction of the rows of train held out for validation.", a->validation_split),
 				 errhint("Pass a fraction such as 0.2.")));
 	if (a->has_validation_split && a->validation)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("validation and validation_split cannot both be given"),
-				 errdetail("validation_split is %g and a validation query was passed.",
+				 errdetail("validation_split is %g and validation is a query; a search validates on one of them.",
 						   a->validation_split),
 				 errhint("Pass one of them.")));
 	if (!JB_ROOT_IS_OBJECT(a->options) || JB_ROOT_IS_SCALAR(a->options))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("options must be a jsonb object"),
-				 errdetail("options is %s.", JsonbToCString(NULL, &a->options->root, 0)),
+				 errdetail("options is %s; it holds settings by name.", JsonbToCString(NULL, &a->options->root, 0)),
 				 errhint("Pass an object such as '{\"impute\": \"mean\"}'.")));
 }
 
 void
-train_set_blas_threads(void)
+trial_set_blas_threads(void)
 {
 	openblas_set_num_threads(hptune_blas_threads);
 }
 
 /* the objective must be among the metrics training will report */
 void
-train_check_objective(const TrainData *data, const char *objective)
+trial_check_objective(const TrainData *data, const char *objective)
 {
 	bool		has_val = data->validation.nrows > 0;
 	int			n;
@@ -152,7 +159,7 @@ train_check_objective(const TrainData *data, const char *objective)
 
 /* options.metrics: built-in names, or aggregates of (float8, float8) */
 void
-train_custom_metrics(TrainData *data, Jsonb *options)
+trial_custom_metrics(TrainData *data, Jsonb *options)
 {
 	JsonbValue	v;
 	int			nbuiltin;
@@ -167,6 +174,7 @@ train_custom_metrics(TrainData *data, Jsonb *options)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("options.metrics must be an array of names"),
+				 errdetail("Each element names a built-in metric or an aggregate of (y_true float8, y_pred float8)."),
 				 errhint("Pass for example '{\"metrics\": [\"mae\", \"my_aggregate\"]}'.")));
 	arr = JsonbValueToJsonb(&v);
 	data->custom_aggs = palloc(sizeof(Oid) * (JB_ROOT_COUNT(arr) + 1));
@@ -184,6 +192,7 @@ train_custom_metrics(TrainData *data, Jsonb *options)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("options.metrics must be an array of names"),
+					 errdetail("An element of options.metrics is not a string."),
 					 errhint("Pass metric or aggregate names as strings.")));
 		name = pnstrdup(v.val.string.val, v.val.string.len);
 		for (int i = 0; i < nbuiltin; i++)
@@ -201,7 +210,7 @@ train_custom_metrics(TrainData *data, Jsonb *options)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_FUNCTION),
 					 errmsg("metric \"%s\" is neither built in nor an aggregate of (float8, float8)", name),
-					 errdetail("options.metrics names \"%s\".", name),
+					 errdetail("No aggregate %s(float8, float8) is visible with the current search_path, and no built-in metric has that name.", name),
 					 errhint("Create an aggregate %s(y_true float8, y_pred float8), or use a built-in metric.", name)));
 		data->custom_aggs[data->ncustom] = agg;
 		data->custom_names[data->ncustom++] = psprintf("val_%s", name);
@@ -210,7 +219,7 @@ train_custom_metrics(TrainData *data, Jsonb *options)
 
 /* a custom metric: SELECT agg(y_true, y_pred) over the validation rows */
 static double
-train_custom_metric(Oid agg, const Dataset *val, const float *pred, int noutputs,
+trial_custom_metric(Oid agg, const Dataset *val, const float *pred, int noutputs,
 					TaskKind task)
 {
 	Datum	   *yt = palloc(sizeof(Datum) * val->nrows);
@@ -239,7 +248,7 @@ train_custom_metric(Oid agg, const Dataset *val, const float *pred, int noutputs
 	}
 	values[0] = PointerGetDatum(construct_array(yt, val->nrows, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	values[1] = PointerGetDatum(construct_array(yp, val->nrows, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	sql = psprintf("SELECT %s(t, p)::float8 FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(t, p)",
+	sql = psprintf("SELECT %s(t, p)::pg_catalog.float8 FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(t, p)",
 				   quote_qualified_identifier(get_namespace_name(get_func_namespace(agg)),
 											  get_func_name(agg)));
 	SPI_connect();
@@ -251,7 +260,7 @@ train_custom_metric(Oid agg, const Dataset *val, const float *pred, int noutputs
 }
 
 static int
-train_find_metric(const MetricValue *m, int n, const char *name)
+trial_find_metric(const MetricValue *m, int n, const char *name)
 {
 	for (int i = 0; i < n; i++)
 		if (strcmp(m[i].name, name) == 0)
@@ -260,7 +269,7 @@ train_find_metric(const MetricValue *m, int n, const char *name)
 }
 
 static Jsonb *
-train_metrics_jsonb(const MetricValue *m, int n)
+trial_metrics_jsonb(const MetricValue *m, int n)
 {
 	StringInfoData buf;
 
@@ -284,7 +293,7 @@ train_metrics_jsonb(const MetricValue *m, int n)
  * activations and their gradients.
  */
 static size_t
-train_model_bytes(const ModelConfig *cfg, const DatasetEncoding *enc)
+trial_model_bytes(const ModelConfig *cfg, const DatasetEncoding *enc)
 {
 	double		params = 0;
 	double		units = 0;
@@ -307,20 +316,102 @@ typedef struct ExecutionOutcome
 	int			best_step;
 	double		best;
 	int			nmetrics;
-	MetricValue *metrics;		/* at best_step */
-	double	   *epoch_seconds;
+	MetricValue *metrics;		/* at best_step, in the caller's context */
+	double	   *epoch_seconds;	/* in the caller's context; NULL: not kept */
+	int			epochs_capacity;
 	int64		model_id;
 } ExecutionOutcome;
 
-/* train one model; its metrics and checkpoint go to the catalog */
+/* keep an epoch's duration; the array grows with the epochs really run */
 static void
-train_execution(const Study *study, const char *hypermodel, int trial_id, int execution,
-				const HpSpace *space, const HpAssignment *values, const TrainData *data,
-				const SearchArgs *args, const char *objective, bool maximize,
-				uint64 seed, ExecutionOutcome *out)
+trial_keep_epoch_seconds(ExecutionOutcome *out, MemoryContext caller, int epoch,
+						 double seconds)
 {
+	if (epoch >= out->epochs_capacity)
+	{
+		int			cap = Max(16, out->epochs_capacity * 2);
+
+		out->epoch_seconds = out->epoch_seconds ?
+			repalloc_huge(out->epoch_seconds, sizeof(double) * cap) :
+			MemoryContextAllocHuge(caller, sizeof(double) * cap);
+		out->epochs_capacity = cap;
+	}
+	out->epoch_seconds[epoch] = seconds;
+}
+
+/* the objective improved: remember the epoch's metrics */
+static void
+trial_keep_best(ExecutionOutcome *out, MemoryContext caller, int epoch, double value,
+				const MetricValue *m, int n)
+{
+	out->best = value;
+	out->best_step = epoch;
+	if (out->metrics == NULL || out->nmetrics != n)
+	{
+		out->metrics = MemoryContextAlloc(caller, sizeof(MetricValue) * n);
+		for (int i = 0; i < n; i++)
+			out->metrics[i].name = MemoryContextStrdup(caller, m[i].name);
+		out->nmetrics = n;
+	}
+	for (int i = 0; i < n; i++)
+		out->metrics[i].value = m[i].value;
+}
+
+/*
+ * One epoch's metrics: the trainer's, then options.metrics' aggregates over
+ * the validation predictions.  Allocated in the current (per-epoch) context.
+ */
+static MetricValue *
+trial_epoch_metrics(const TrialRun *run, Model *model, const EpochResult *r,
+					float *pred, int *n)
+{
+	const TrainData *data = run->data;
+	const Dataset *val = &data->validation;
+	MetricValue *m = palloc(sizeof(MetricValue) * (r->nmetrics + data->ncustom));
+
+	memcpy(m, r->metrics, sizeof(MetricValue) * r->nmetrics);
+	*n = r->nmetrics;
+	if (pred)
+	{
+		model_predict(model, val->x, val->nrows, pred);
+		for (int c = 0; c < data->ncustom; c++)
+		{
+			m[*n].name = data->custom_names[c];
+			m[(*n)++].value = trial_custom_metric(data->custom_aggs[c], val, pred,
+												  model_num_outputs(model), data->enc->task);
+		}
+	}
+	return m;
+}
+
+/* the model at its best epoch, to hptune.models */
+static int64
+trial_save_model(const TrialRun *run, Model *model, int execution, int step)
+{
+	size_t		len;
+	void	   *blob = model_serialize(model, run->data->enc, &len);
+	bytea	   *b = palloc_extended(VARHDRSZ + len, MCXT_ALLOC_HUGE);
+
+	SET_VARSIZE(b, VARHDRSZ + len);
+	memcpy(VARDATA(b), blob, len);
+	return catalog_insert_model(run->study, run->trial_id, execution, step, run->hypermodel,
+								hp_assignment_to_jsonb(run->space, run->values), b);
+}
+
+/*
+ * Train one model; its metrics and checkpoint go to the catalog.  The
+ * network, optimizer and buffers live in an execution context; what one
+ * epoch allocates besides (its metrics, the catalog writes) in an epoch
+ * context reset every epoch.
+ */
+static void
+trial_execution(const TrialRun *run, int execution, bool keep_seconds,
+				ExecutionOutcome *out)
+{
+	const TrainData *data = run->data;
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext cxt = AllocSetContextCreate(caller, "hptune execution", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext epochcxt = AllocSetContextCreate(cxt, "hptune epoch", ALLOCSET_DEFAULT_SIZES);
 	ModelConfig cfg;
 	Model	   *model;
 	Trainer    *trainer;
@@ -329,21 +420,20 @@ train_execution(const Study *study, const char *hypermodel, int trial_id, int ex
 	float	   *params;
 	float	   *best_params;
 	float	   *pred = NULL;
-	Jsonb	   *hps;
 
 	MemoryContextSwitchTo(cxt);
-	model_config_init(&cfg, train_hypermodel_kind(hypermodel), args->batch_size);
-	for (int i = 0; i < space->n; i++)
-		model_config_set(&cfg, space->hps[i].name, values->values[i]);
-	cfg.seed = seed ^ ((uint64) trial_id * UINT64CONST(0xBF58476D1CE4E5B9)) ^
+	model_config_init(&cfg, trial_hypermodel_kind(run->hypermodel), run->args->batch_size);
+	for (int i = 0; i < run->space->n; i++)
+		model_config_set(&cfg, run->space->hps[i].name, run->values->values[i]);
+	cfg.seed = run->seed ^ ((uint64) run->trial_id * UINT64CONST(0xBF58476D1CE4E5B9)) ^
 		((uint64) (execution + 1) * UINT64CONST(0x94D049BB133111EB));
-	loader_check_memory(train_model_bytes(&cfg, data->enc) +
+	loader_check_memory(trial_model_bytes(&cfg, data->enc) +
 						dataset_bytes(data->train.nrows, data->train.ncols) +
 						dataset_bytes(data->validation.nrows, data->validation.ncols),
 						"training this model",
 						"Raise hptune.max_memory, or narrow the ranges of units, num_layers or batch_size.");
 	model = model_create(&cfg, data->enc);
-	train_set_blas_threads();
+	trial_set_blas_threads();
 	trainer = trainer_create(model, &data->train, val);
 	params = model_params(model, &nparams);
 	best_params = palloc_extended(sizeof(float) * nparams, MCXT_ALLOC_HUGE);
@@ -351,8 +441,7 @@ train_execution(const Study *study, const char *hypermodel, int trial_id, int ex
 		pred = palloc_extended(sizeof(float) * val->nrows * model_num_outputs(model), MCXT_ALLOC_HUGE);
 
 	out->best_step = -1;
-	out->epoch_seconds = MemoryContextAlloc(caller, sizeof(double) * args->epochs);
-	for (int epoch = 0; epoch < args->epochs; epoch++)
+	for (int epoch = 0; epoch < run->args->epochs; epoch++)
 	{
 		EpochResult r;
 		MetricValue *m;
@@ -365,90 +454,85 @@ train_execution(const Study *study, const char *hypermodel, int trial_id, int ex
 			ereport(ERROR,
 					(errcode(ERRCODE_FLOATING_POINT_EXCEPTION),
 					 errmsg("training diverged: the loss became NaN or infinite"),
-					 errdetail("Epoch %d of execution %d of trial %d.", epoch + 1, execution, trial_id),
+					 errdetail("Epoch %d of execution %d of trial %d.", epoch + 1, execution,
+							   run->trial_id),
 					 errhint("Lower the learning rate, or narrow its range.")));
-		out->epoch_seconds[epoch] = r.seconds;
-		n = r.nmetrics;
-		m = palloc(sizeof(MetricValue) * (n + data->ncustom));
-		memcpy(m, r.metrics, sizeof(MetricValue) * n);
-		if (pred)
-		{
-			model_predict(model, val->x, val->nrows, pred);
-			for (int c = 0; c < data->ncustom; c++)
-			{
-				m[n].name = data->custom_names[c];
-				m[n++].value = train_custom_metric(data->custom_aggs[c], val, pred,
-												   model_num_outputs(model), data->enc->task);
-			}
-		}
-		if (study && trial_id >= 0)
-			catalog_insert_metrics(study->study_id, trial_id, execution, epoch, m, n);
-		k = train_find_metric(m, n, objective);
+		if (keep_seconds)
+			trial_keep_epoch_seconds(out, caller, epoch, r.seconds);
+		MemoryContextReset(epochcxt);
+		MemoryContextSwitchTo(epochcxt);
+		m = trial_epoch_metrics(run, model, &r, pred, &n);
+		if (run->study && run->trial_id >= 0)
+			catalog_insert_metrics(run->study->study_id, run->trial_id, execution, epoch, m, n);
+		k = trial_find_metric(m, n, run->objective);
 		if (k >= 0 && !isnan(m[k].value) &&
-			(out->best_step < 0 || (maximize ? m[k].value > out->best : m[k].value < out->best)))
+			(out->best_step < 0 ||
+			 (run->maximize ? m[k].value > out->best : m[k].value < out->best)))
 		{
-			out->best = m[k].value;
-			out->best_step = epoch;
+			trial_keep_best(out, caller, epoch, m[k].value, m, n);
 			memcpy(best_params, params, sizeof(float) * nparams);
-			out->nmetrics = n;
-			out->metrics = MemoryContextAlloc(caller, sizeof(MetricValue) * n);
-			for (int i = 0; i < n; i++)
-			{
-				out->metrics[i].name = MemoryContextStrdup(caller, m[i].name);
-				out->metrics[i].value = m[i].value;
-			}
 		}
+		MemoryContextSwitchTo(cxt);
 	}
 	if (out->best_step < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FLOATING_POINT_EXCEPTION),
-				 errmsg("objective \"%s\" was never a number", objective),
+				 errmsg("objective \"%s\" was never a number", run->objective),
+				 errdetail("Every one of the %d epochs of execution %d gave NaN for it.",
+						   run->args->epochs, execution),
 				 errhint("Check the data and the metric.")));
 	memcpy(params, best_params, sizeof(float) * nparams);
-	{
-		size_t		len;
-		void	   *blob = model_serialize(model, data->enc, &len);
-		bytea	   *b = palloc_extended(VARHDRSZ + len, MCXT_ALLOC_HUGE);
-
-		SET_VARSIZE(b, VARHDRSZ + len);
-		memcpy(VARDATA(b), blob, len);
-		hps = hp_assignment_to_jsonb(space, values);
-		out->model_id = catalog_insert_model(study, trial_id, execution,
-											 out->best_step, hypermodel, hps, b);
-	}
+	out->model_id = trial_save_model(run, model, execution, out->best_step);
 	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(cxt);
 }
 
+/*
+ * Run a trial's executions one after another, keeping running means: the
+ * memory a trial needs does not grow with executions_per_trial.
+ */
 TrialTraining *
-train_trial(const Study *study, const char *hypermodel, int trial_id,
-			const HpSpace *space, const HpAssignment *values, const TrainData *data,
-			const SearchArgs *args, const char *objective, bool maximize,
-			uint64 seed, int executions)
+trial_run(const TrialRun *run)
 {
 	TrialTraining *tt = palloc0(sizeof(TrialTraining));
-	ExecutionOutcome *outs = palloc0(sizeof(ExecutionOutcome) * executions);
-	MetricValue *avg;
+	MetricValue *avg = NULL;
+	int			navg = 0;
 
-	for (int e = 0; e < executions; e++)
-		train_execution(study, hypermodel, trial_id, e, space, values, data, args,
-						objective, maximize, seed, &outs[e]);
-
-	/* average over executions, metric by metric, at each one's best epoch */
-	avg = palloc0(sizeof(MetricValue) * outs[0].nmetrics);
-	for (int i = 0; i < outs[0].nmetrics; i++)
+	for (int e = 0; e < run->executions; e++)
 	{
-		avg[i].name = outs[0].metrics[i].name;
-		for (int e = 0; e < executions; e++)
-			avg[i].value += outs[e].metrics[i].value / executions;
+		ExecutionOutcome out;
+
+		memset(&out, 0, sizeof(out));
+		CHECK_FOR_INTERRUPTS();
+		trial_execution(run, e, e == 0, &out);
+		if (e == 0)
+		{
+			/* the first execution gives the metric names, its epochs and model */
+			navg = out.nmetrics;
+			avg = palloc0(sizeof(MetricValue) * Max(navg, 1));
+			for (int i = 0; i < navg; i++)
+				avg[i].name = out.metrics[i].name;
+			tt->best_step = out.best_step;
+			tt->epoch_seconds = out.epoch_seconds;
+			tt->nepochs = run->args->epochs;
+			tt->model_id = out.model_id;
+		}
+		/* average over executions, metric by metric, at each one's best epoch */
+		for (int i = 0; i < navg; i++)
+		{
+			int			k = trial_find_metric(out.metrics, out.nmetrics, avg[i].name);
+
+			if (k >= 0)
+				avg[i].value += out.metrics[k].value / run->executions;
+		}
+		tt->score += out.best / run->executions;
+		if (e > 0)
+		{
+			for (int i = 0; i < out.nmetrics; i++)
+				pfree((char *) out.metrics[i].name);
+			pfree(out.metrics);
+		}
 	}
-	tt->score = 0;
-	for (int e = 0; e < executions; e++)
-		tt->score += outs[e].best / executions;
-	tt->best_step = outs[0].best_step;
-	tt->metrics = train_metrics_jsonb(avg, outs[0].nmetrics);
-	tt->epoch_seconds = outs[0].epoch_seconds;
-	tt->nepochs = args->epochs;
-	tt->model_id = outs[0].model_id;
+	tt->metrics = trial_metrics_jsonb(avg, navg);
 	return tt;
 }

@@ -1,0 +1,50 @@
+/*-------------------------------------------------------------------------
+ *
+ * trial.h
+ *	  Running one trial of a built-in hypermodel, and the training
+ *	  arguments search, tune, fit and retrain share (trial.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HPTUNE_TRIAL_H
+#define HPTUNE_TRIAL_H
+
+#include "hptune.h"
+
+/* what to train: one trial of a study, or one fit/retrain */
+typedef struct TrialRun
+{
+	const Study *study;			/* NULL: not part of a study */
+	const char *hypermodel;
+	int			trial_id;		/* -1: no trial, nothing recorded per epoch */
+	const HpSpace *space;
+	const HpAssignment *values; /* aligned with space */
+	const TrainData *data;
+	const SearchArgs *args;		/* epochs, batch_size */
+	const char *objective;		/* the metric that picks the best epoch */
+	bool		maximize;
+	uint64		seed;
+	int			executions;		/* models trained, with different seeds */
+} TrialRun;
+
+/* what one trial (all its executions) produced */
+typedef struct TrialTraining
+{
+	double		score;			/* mean of each execution's best objective */
+	int			best_step;
+	Jsonb	   *metrics;		/* averaged metrics at best_step */
+	double	   *epoch_seconds;	/* per epoch, execution 0 */
+	int			nepochs;
+	int64		model_id;		/* execution 0's model */
+} TrialTraining;
+
+extern TrialTraining *trial_run(const TrialRun *run);
+
+extern void trial_args_features(SearchArgs *a, ArrayType *arr);
+extern void trial_args_check(SearchArgs *a);
+extern void trial_check_objective(const TrainData *data, const char *objective);
+extern void trial_custom_metrics(TrainData *data, Jsonb *options);
+extern HyperModelKind trial_hypermodel_kind(const char *name);
+extern void trial_set_blas_threads(void);
+
+#endif							/* HPTUNE_TRIAL_H */
