@@ -7,7 +7,8 @@
 #              the same sanitizers
 #   regress    pg_regress (test/sql -> expected/)
 #   pgtap      pgTAP (test/pgtap)
-#   tap        scripted TAP tests of NOTICEs, cancel, crash, upgrade (test/t)
+#   tap        scripted TAP tests (test/t): NOTICE layout, cancel, crash,
+#              update from 0.1, function labels
 #   server log no backend of the test cluster died of a signal, other than
 #              the ones a TAP test killed on purpose
 # Installs its own packages and starts its own cluster (pg_virtualenv).
@@ -79,8 +80,13 @@ server_log()
 	if [ -s "$HPTUNE_KILLED_PIDS" ]; then
 		allowed="server process \\(PID ($(paste -sd'|' "$HPTUNE_KILLED_PIDS"))\\) was terminated by signal 9:"
 	fi
-	found=$(cat $logs | grep -E 'terminated by signal|server process .* was terminated|PANIC:' |
-		grep -Ev "$allowed")
+	# each finding with the DETAIL line after it (the statement that ran)
+	found=$(cat $logs | ALLOWED="$allowed" awk '
+		/terminated by signal|server process .* was terminated|PANIC:/ && $0 !~ ENVIRON["ALLOWED"] {
+			print
+			if ((getline nxt) > 0 && nxt ~ /DETAIL:/)
+				print nxt
+		}')
 	if [ -n "$found" ]; then
 		echo "the server log shows backends that died:"
 		echo "$found"
@@ -107,10 +113,23 @@ tap()
 	prove test/t/*.pl
 }
 
+# after a stage that crashed a backend the server restarts: wait for it, so
+# that one crash does not fail the stages after it too
+wait_ready()
+{
+	for _ in $(seq 1 240); do
+		pg_isready -q && return 0
+		sleep 0.5
+	done
+	echo "the test cluster does not accept connections"
+}
+
 server_tests()
 {
 	stage regress regress
+	wait_ready
 	stage pgtap pgtap
+	wait_ready
 	stage tap tap
 	stage "server log" server_log
 }
@@ -123,7 +142,7 @@ stage fuzz fuzz
 unset PGHOST PGPORT PGDATABASE PGUSER PGSERVICE PGOPTIONS
 export HPTUNE_KILLED_PIDS="$work/killed_pids"
 : >"$HPTUNE_KILLED_PIDS"
-export -f stage regress pgtap tap server_log server_tests
+export -f stage regress pgtap tap server_log wait_ready server_tests
 # pg_virtualenv creates a temporary cluster, exports PG* to reach it, and
 # removes it afterwards, whatever happens.
 # On a shared machine another cluster can take the chosen port while this
