@@ -114,9 +114,14 @@ tap()
 }
 
 # after a stage that crashed a backend the server restarts: wait for it, so
-# that one crash does not fail the stages after it too
+# that one crash does not fail the stages after it too.  The postmaster
+# notices a crash only once the backend has dumped core: after a failed
+# stage give it some seconds first.
 wait_ready()
 {
+	if tail -1 "$HPTUNE_TEST_RESULTS" | grep -q '^FAIL'; then
+		sleep 8
+	fi
 	for _ in $(seq 1 240); do
 		pg_isready -q && return 0
 		sleep 0.5
