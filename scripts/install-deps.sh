@@ -1,5 +1,6 @@
 #!/bin/bash
-# Install the Debian 12 packages hptune needs to build, test and run its demo.
+# Install the Debian 12 packages hptune needs to build, test and run its demo
+# (clang and its runtime libraries for the sanitizer and libFuzzer builds).
 # Idempotent: does nothing when everything is already installed.
 #   scripts/install-deps.sh          build + test + demo packages
 #   scripts/install-deps.sh --bench  also the benchmark peers (PyTorch, scikit-learn, Optuna)
@@ -7,6 +8,8 @@ set -euo pipefail
 
 packages=(
 	build-essential
+	clang
+	libclang-rt-14-dev
 	postgresql-15
 	postgresql-server-dev-15
 	postgresql-common

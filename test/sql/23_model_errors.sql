@@ -57,4 +57,6 @@ SELECT 1 AS backend_alive;
 SELECT hptune.create_study('diverge', hypermodel => 'mlp', objective => 'loss', max_trials => 5) > 0;
 SELECT hptune.hp_fixed('diverge', 'optimizer', 'sgd'::text);
 SELECT hptune.hp_fixed('diverge', 'learning_rate', 1000.0::float8);
+SET client_min_messages = warning;
 SELECT test_util.try($$SELECT * FROM hptune.search('diverge', train => 'SELECT a * 1000 AS a, b * 1000 AS b, a AS y FROM pts', epochs => 3)$$);
+RESET client_min_messages;
