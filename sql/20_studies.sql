@@ -34,7 +34,7 @@ COMMENT ON FUNCTION hptune.study_id IS 'the study_id of a study name, or an erro
 CREATE FUNCTION hptune.studies_check()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'hptune_studies_check'
-LANGUAGE C;
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION hptune.studies_check IS 'validates rows of hptune.studies exactly as create_study checks its arguments';
 
 CREATE TRIGGER studies_check
@@ -44,7 +44,7 @@ CREATE TRIGGER studies_check
 CREATE FUNCTION hptune.hyperparameters_check()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'hptune_hyperparameters_check'
-LANGUAGE C;
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION hptune.hyperparameters_check IS 'validates each row of hptune.hyperparameters on its own, exactly as the hp_* functions do';
 
 CREATE TRIGGER hyperparameters_check
@@ -56,7 +56,7 @@ CREATE TRIGGER hyperparameters_check
 CREATE FUNCTION hptune.hyperparameters_check_space()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'hptune_hyperparameters_check_space'
-LANGUAGE C;
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION hptune.hyperparameters_check_space IS 'checks the conditions of every search space a statement on hptune.hyperparameters changed';
 
 CREATE TRIGGER hyperparameters_check_space_insert
@@ -72,6 +72,9 @@ CREATE TRIGGER hyperparameters_check_space_delete
 	REFERENCING OLD TABLE AS old_rows
 	FOR EACH STATEMENT EXECUTE FUNCTION hptune.hyperparameters_check_space();
 
+-- The hp_* functions register a row of hptune.hyperparameters, which its
+-- triggers check (hyperparameters_check).  An argument whose default is not
+-- NULL must not be NULL: that is a 22004 error naming it.
 CREATE FUNCTION hptune.hp_int(
 	study text,
 	name text,
@@ -83,14 +86,22 @@ CREATE FUNCTION hptune.hp_int(
 	parent_name text DEFAULT NULL,
 	parent_values jsonb DEFAULT NULL)
 RETURNS bigint
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
-BEGIN ATOMIC
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF sampling IS NULL THEN
+		RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'sampling must not be null',
+			DETAIL = format('hp_int(''%s'', ''%s'', ...) was called with sampling => NULL.', study, name),
+			HINT = 'Pass sampling => ''linear'', ''log'' or ''reverse_log'', or leave it out for linear.';
+	END IF;
 	INSERT INTO hptune.hyperparameters (study_id, name, kind, min_value, max_value, step,
 		sampling, default_value, parent_name, parent_values)
 	VALUES (hptune.study_id(study), name, 'int', min_value, max_value, step,
-		sampling, pg_catalog.to_jsonb("default"), parent_name, parent_values);
-	SELECT coalesce("default", min_value);
-END;
+		sampling, to_jsonb("default"), parent_name, parent_values);
+	RETURN coalesce("default", min_value);
+END
+$$;
 COMMENT ON FUNCTION hptune.hp_int IS 'register an integer hyperparameter (KerasTuner hp.Int); returns its default';
 
 CREATE FUNCTION hptune.hp_float(
@@ -104,14 +115,22 @@ CREATE FUNCTION hptune.hp_float(
 	parent_name text DEFAULT NULL,
 	parent_values jsonb DEFAULT NULL)
 RETURNS float8
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
-BEGIN ATOMIC
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF sampling IS NULL THEN
+		RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'sampling must not be null',
+			DETAIL = format('hp_float(''%s'', ''%s'', ...) was called with sampling => NULL.', study, name),
+			HINT = 'Pass sampling => ''linear'', ''log'' or ''reverse_log'', or leave it out for linear.';
+	END IF;
 	INSERT INTO hptune.hyperparameters (study_id, name, kind, min_value, max_value, step,
 		sampling, default_value, parent_name, parent_values)
 	VALUES (hptune.study_id(study), name, 'float', min_value, max_value, step,
-		sampling, pg_catalog.to_jsonb("default"), parent_name, parent_values);
-	SELECT coalesce("default", min_value);
-END;
+		sampling, to_jsonb("default"), parent_name, parent_values);
+	RETURN coalesce("default", min_value);
+END
+$$;
 COMMENT ON FUNCTION hptune.hp_float IS 'register a floating-point hyperparameter (KerasTuner hp.Float); returns its default';
 
 CREATE FUNCTION hptune.hp_choice(
@@ -123,14 +142,21 @@ CREATE FUNCTION hptune.hp_choice(
 	parent_name text DEFAULT NULL,
 	parent_values jsonb DEFAULT NULL)
 RETURNS anyelement
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+	IF "values" IS NULL THEN
+		RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'values must not be null',
+			DETAIL = format('hp_choice(''%s'', ''%s'', ...) was called with values => NULL.', study, name),
+			HINT = 'Pass the choices as an array, such as ARRAY[32, 64, 128].';
+	END IF;
 	INSERT INTO hptune.hyperparameters (study_id, name, kind, choices, ordered,
 		default_value, parent_name, parent_values)
-	VALUES (hptune.study_id(study), name, 'choice', pg_catalog.to_jsonb("values"), ordered,
-		pg_catalog.to_jsonb("default"), parent_name, parent_values);
-	SELECT coalesce("default", "values"[pg_catalog.array_lower("values", 1)]);
+	VALUES (hptune.study_id(study), name, 'choice', to_jsonb("values"), ordered,
+		to_jsonb("default"), parent_name, parent_values);
+	RETURN coalesce("default", "values"[array_lower("values", 1)]);
+END
 $$;
 COMMENT ON FUNCTION hptune.hp_choice IS 'register a hyperparameter taking one of a list of values (KerasTuner hp.Choice); returns its default';
 
@@ -141,14 +167,22 @@ CREATE FUNCTION hptune.hp_boolean(
 	parent_name text DEFAULT NULL,
 	parent_values jsonb DEFAULT NULL)
 RETURNS boolean
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
-BEGIN ATOMIC
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF "default" IS NULL THEN
+		RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'default must not be null',
+			DETAIL = format('hp_boolean(''%s'', ''%s'', ...) was called with "default" => NULL.', study, name),
+			HINT = 'Pass "default" => true or false, or leave it out for false.';
+	END IF;
 	INSERT INTO hptune.hyperparameters (study_id, name, kind, default_value,
 		parent_name, parent_values)
-	VALUES (hptune.study_id(study), name, 'boolean', pg_catalog.to_jsonb(coalesce("default", false)),
+	VALUES (hptune.study_id(study), name, 'boolean', to_jsonb("default"),
 		parent_name, parent_values);
-	SELECT coalesce("default", false);
-END;
+	RETURN "default";
+END
+$$;
 COMMENT ON FUNCTION hptune.hp_boolean IS 'register a boolean hyperparameter (KerasTuner hp.Boolean); returns its default';
 
 CREATE FUNCTION hptune.hp_fixed(

@@ -134,7 +134,8 @@ runner_train(Runner *r, int trial_id, const HpAssignment *values, TrialResult *r
 
 /*
  * The study must outlive its trial: the objective function (or a metric
- * aggregate) may have deleted it.  Read with a fresh snapshot, which sees
+ * aggregate), or another session between two of tune()'s commits, may have
+ * deleted it.  Read with a fresh snapshot, which sees
  * what the trial did.
  */
 static void
@@ -157,10 +158,10 @@ runner_check_study_exists(Runner *r, int trial_id)
 		r->study_dropped = true;
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("study \"%s\" was dropped during its own search", r->study->name),
-				 errdetail("Trial %d deleted the study's row from hptune.studies; the search stops and that trial's work, the deletion included, is rolled back.",
+				 errmsg("study \"%s\" was dropped during its search", r->study->name),
+				 errdetail("After trial %d its row in hptune.studies was gone: that trial (its objective function or a metric aggregate) or another session deleted it. The search stops, and that trial's own work is rolled back.",
 						   trial_id),
-				 errhint("Drop a study with hptune.drop_study() after its search ends, never from its objective function or metric aggregates.")));
+				 errhint("Drop a study with hptune.drop_study() when no search of it runs, never from its objective function or metric aggregates.")));
 	}
 }
 

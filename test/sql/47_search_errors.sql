@@ -38,11 +38,19 @@ SELECT * FROM hptune.search('se_mlp', train => 'SELECT * FROM se_data',
 RESET statement_timeout;
 RESET client_min_messages;
 
--- a hypermodel changed by UPDATE to one hptune does not know
-UPDATE hptune.studies SET hypermodel = 'xgboost', executions_per_trial = 1 WHERE name = 'se_mlp';
+UPDATE hptune.studies SET executions_per_trial = 1 WHERE name = 'se_mlp';
+
+-- a hypermodel hptune does not know: the trigger on hptune.studies refuses
+-- the UPDATE, and a row that holds one anyway (written with triggers off,
+-- as a superuser can) is refused by the search
+UPDATE hptune.studies SET hypermodel = 'xgboost' WHERE name = 'se_mlp';
+SET session_replication_role = replica;
+UPDATE hptune.studies SET hypermodel = 'xgboost' WHERE name = 'se_mlp';
 SELECT test_util.try($$SELECT * FROM hptune.search('se_mlp', train => 'SELECT * FROM se_data')$$);
 UPDATE hptune.studies SET hypermodel = NULL WHERE name = 'se_mlp';
 SELECT test_util.try($$SELECT * FROM hptune.search('se_mlp', train => 'SELECT * FROM se_data')$$);
+UPDATE hptune.studies SET hypermodel = 'mlp' WHERE name = 'se_mlp';
+RESET session_replication_role;
 
 -- an objective function that searches its own study: each such trial
 -- fails with a clear reason, and three in a row stop the search

@@ -42,7 +42,10 @@ SELECT line FROM (
 	  FROM rel c
 	UNION ALL
 	SELECT format('column: %s.%s #%s %s not_null %s default %s identity %s generated %s acl %s comment %s',
-				  c.relname, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+				  c.relname, a.attname,
+				  (SELECT count(*) FROM pg_attribute v WHERE v.attrelid = c.oid AND v.attnum > 0
+					AND NOT v.attisdropped AND v.attnum <= a.attnum),
+				  format_type(a.atttypid, a.atttypmod), a.attnotnull,
 				  pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated, a.attacl,
 				  col_description(c.oid, a.attnum))
 	  FROM rel c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -105,10 +108,12 @@ setup(q{SET client_min_messages = warning;
 my $fitted = setup(q{SELECT hptune.fit('mlp', '{"units": 4}', 'SELECT a, b, label FROM pts')->>'model_id'});
 like($fitted, qr/^\d+$/, 'fit() stored a model');
 
+# 0.2 drops two columns nothing wrote (studies.oracle_state, trials.worker):
+# every other column must come through the update unchanged
 my $tables_sql = q{SELECT concat_ws(' | ',
-	(SELECT string_agg(s::text, ',' ORDER BY study_id) FROM hptune.studies s),
+	(SELECT string_agg((to_jsonb(s) - 'oracle_state')::text, ',' ORDER BY study_id) FROM hptune.studies s),
 	(SELECT string_agg(h::text, ',' ORDER BY study_id, name) FROM hptune.hyperparameters h),
-	(SELECT string_agg(t::text, ',' ORDER BY study_id, trial_id) FROM hptune.trials t),
+	(SELECT string_agg((to_jsonb(t) - 'worker')::text, ',' ORDER BY study_id, trial_id) FROM hptune.trials t),
 	(SELECT string_agg(m::text, ',' ORDER BY study_id, trial_id, execution, step, name) FROM hptune.trial_metrics m),
 	(SELECT string_agg(model_id || ':' || md5(model), ',' ORDER BY model_id) FROM hptune.models))};
 my $predict_sql = qq{SELECT array_agg(hptune.predict($fitted, p) ORDER BY i)::text FROM (SELECT i, a, b FROM pts WHERE i <= 5) p};
