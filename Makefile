@@ -23,6 +23,7 @@ OBJS = \
 	src/trial.o \
 	src/predict.o \
 	src/summary.o \
+	src/hpjson.o \
 	src/shim_pg.o \
 	src/core/space.o \
 	src/core/space_validate.o \

@@ -11,31 +11,35 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
-#include "executor/tuptable.h"
 #include "storage/proc.h"
-#include "utils/memutils.h"
-#include "access/xact.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/regproc.h"
 #include "utils/syscache.h"
 
-#include "hptune.h"
-#include "runner.h"
-#include "trial.h"
+#include "catalog.h"
+#include "loader.h"
 #include "objective.h"
+#include "runner.h"
+#include "summary.h"
+#include "trial.h"
 
 /*
  * Studies
@@ -59,21 +63,6 @@ api_check_study_name(const char *name)
 				 errhint("Use a shorter name.")));
 }
 
-/* settings of create_study, as given (NULL = not given) */
-typedef struct StudySettings
-{
-	char	   *name;
-	char	   *hypermodel;
-	char	   *objective;
-	char	   *direction;
-	char	   *tuner;
-	int			max_trials;
-	int			executions_per_trial;
-	Oid			objective_function;
-	Jsonb	   *tuner_options;
-	bool		has_seed;
-	int64		seed;
-} StudySettings;
 
 static void
 api_resolve_objective(StudySettings *s)
@@ -170,14 +159,14 @@ api_streq(const char *a, const char *b)
 	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
 }
 
+
 /* resuming: every setting must match the stored study */
 static void
 api_compare_study(const Study *st, const StudySettings *s)
 {
+	/* both in jsonb's canonical text form (the catalog reads jsonb::text) */
 	char	   *given_opts = JsonbToCString(NULL, &s->tuner_options->root, 0);
-	Jsonb	   *stored_jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
-															   CStringGetDatum(st->tuner_options)));
-	char	   *stored_opts = JsonbToCString(NULL, &stored_jb->root, 0);
+	char	   *stored_opts = st->tuner_options;
 
 	if (!api_streq(st->hypermodel, s->hypermodel))
 		api_setting_differs(s->name, "hypermodel", st->hypermodel, s->hypermodel);
@@ -204,55 +193,6 @@ api_compare_study(const Study *st, const StudySettings *s)
 		api_setting_differs(s->name, "seed",
 							st->has_seed ? psprintf(INT64_FORMAT, st->seed) : NULL,
 							s->has_seed ? psprintf(INT64_FORMAT, s->seed) : NULL);
-}
-
-static int64
-api_insert_study(const StudySettings *s)
-{
-	Oid			types[10] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
-	INT4OID, OIDOID, JSONBOID, INT8OID};
-	Datum		values[10];
-	char		nulls[10] = "          ";
-	int64		id;
-	bool		isnull;
-
-	values[0] = CStringGetTextDatum(s->name);
-	values[1] = s->hypermodel ? CStringGetTextDatum(s->hypermodel) : (Datum) 0;
-	nulls[1] = s->hypermodel ? ' ' : 'n';
-	values[2] = CStringGetTextDatum(s->objective);
-	values[3] = CStringGetTextDatum(s->direction);
-	values[4] = CStringGetTextDatum(s->tuner);
-	values[5] = Int32GetDatum(s->max_trials);
-	values[6] = Int32GetDatum(s->executions_per_trial);
-	values[7] = ObjectIdGetDatum(s->objective_function);
-	nulls[7] = OidIsValid(s->objective_function) ? ' ' : 'n';
-	values[8] = JsonbPGetDatum(s->tuner_options);
-	values[9] = Int64GetDatum(s->seed);
-	nulls[9] = s->has_seed ? ' ' : 'n';
-	/*
-	 * Names are unique across roles: one taken by a study this role cannot
-	 * see, or by a concurrent create_study that committed first, inserts
-	 * nothing.
-	 */
-	SPI_connect();
-	if (SPI_execute_with_args("INSERT INTO hptune.studies (name, hypermodel, objective,"
-							  " direction, tuner, max_trials, executions_per_trial,"
-							  " objective_function, tuner_options, seed)"
-							  " VALUES ($1, $2, $3, $4, $5, $6, $7,"
-							  " $8::pg_catalog.regprocedure, $9, $10)"
-							  " ON CONFLICT (name) DO NOTHING RETURNING study_id",
-							  10, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "could not insert study");
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_OBJECT),
-				 errmsg("study name \"%s\" is taken", s->name),
-				 errdetail("Study names are shared by all roles; a study named \"%s\" exists that this call cannot resume (another role's, or one created by a concurrent session).",
-						   s->name),
-				 errhint("Choose another name; if a concurrent session of this role created it, call hptune.create_study() again to resume it.")));
-	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	SPI_finish();
-	return id;
 }
 
 static char *
@@ -318,7 +258,7 @@ hptune_create_study(PG_FUNCTION_ARGS)
 	}
 	if (existing)
 		catalog_delete_study(existing->study_id);
-	PG_RETURN_INT64(api_insert_study(&s));
+	PG_RETURN_INT64(catalog_insert_study(&s));
 }
 
 PG_FUNCTION_INFO_V1(hptune_drop_study);

@@ -26,15 +26,19 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 
-#include "hptune.h"
+#include "catalog.h"
+#include "hpjson.h"
 
 /* run a statement; errors if SPI itself fails */
 static void
@@ -166,6 +170,59 @@ catalog_delete_study(int64 study_id)
 }
 
 /*
+ * A new study's row; its study_id.  Names are unique across roles (like
+ * table names in a schema), so a taken one is an error that says so.
+ */
+int64
+catalog_insert_study(const StudySettings *s)
+{
+	Oid			types[10] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
+	INT4OID, OIDOID, JSONBOID, INT8OID};
+	Datum		values[10];
+	char		nulls[10] = "          ";
+	int64		id;
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(s->name);
+	values[1] = s->hypermodel ? CStringGetTextDatum(s->hypermodel) : (Datum) 0;
+	nulls[1] = s->hypermodel ? ' ' : 'n';
+	values[2] = CStringGetTextDatum(s->objective);
+	values[3] = CStringGetTextDatum(s->direction);
+	values[4] = CStringGetTextDatum(s->tuner);
+	values[5] = Int32GetDatum(s->max_trials);
+	values[6] = Int32GetDatum(s->executions_per_trial);
+	values[7] = ObjectIdGetDatum(s->objective_function);
+	nulls[7] = OidIsValid(s->objective_function) ? ' ' : 'n';
+	values[8] = JsonbPGetDatum(s->tuner_options);
+	values[9] = Int64GetDatum(s->seed);
+	nulls[9] = s->has_seed ? ' ' : 'n';
+	/*
+	 * Names are unique across roles: one taken by a study this role cannot
+	 * see, or by a concurrent create_study that committed first, inserts
+	 * nothing.
+	 */
+	SPI_connect();
+	if (SPI_execute_with_args("INSERT INTO hptune.studies (name, hypermodel, objective,"
+							  " direction, tuner, max_trials, executions_per_trial,"
+							  " objective_function, tuner_options, seed)"
+							  " VALUES ($1, $2, $3, $4, $5, $6, $7,"
+							  " $8::pg_catalog.regprocedure, $9, $10)"
+							  " ON CONFLICT (name) DO NOTHING RETURNING study_id",
+							  10, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not insert study");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("study name \"%s\" is taken", s->name),
+				 errdetail("Study names are shared by all roles; a study named \"%s\" exists that this call cannot resume (another role's, or one created by a concurrent session).",
+						   s->name),
+				 errhint("Choose another name; if a concurrent session of this role created it, call hptune.create_study() again to resume it.")));
+	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return id;
+}
+
+/*
  * Build an HpDef from one row of hptune.hyperparameters: values/nulls are
  * the columns min_value, max_value, step, sampling, choices, ordered,
  * default_value, parent_name, parent_values (in that order).
@@ -205,7 +262,7 @@ catalog_row_to_hpdef(HpDef *hp, const char *name, const char *kind,
 					 errhint("Use linear, log or reverse_log.")));
 	}
 	if (!nulls[4])
-		hp->choices = hp_values_from_jsonb_array(DatumGetJsonbP(values[4]),
+		hp->choices = hpjson_value_array(DatumGetJsonbP(values[4]),
 												 &hp->nchoices, "choices", name);
 	else if (hp->kind == HP_CHOICE)
 		ereport(ERROR,
@@ -227,11 +284,11 @@ catalog_row_to_hpdef(HpDef *hp, const char *name, const char *kind,
 					 errmsg("default of hyperparameter \"%s\" must be a scalar", name),
 					 errdetail("default_value is %s.", JsonbToCString(NULL, &jb->root, 0)),
 					 errhint("Pass a number, a string or a boolean.")));
-		hp->default_value = hp_value_from_jsonb(&v);
+		hp->default_value = hpjson_value(&v);
 	}
 	hp->parent_name = nulls[7] ? NULL : TextDatumGetCString(values[7]);
 	if (!nulls[8])
-		hp->parent_values = hp_values_from_jsonb_array(DatumGetJsonbP(values[8]),
+		hp->parent_values = hpjson_value_array(DatumGetJsonbP(values[8]),
 													   &hp->nparent_values,
 													   "parent_values", name);
 	else if (hp->parent_name != NULL)
@@ -431,7 +488,7 @@ catalog_load_trials(const Study *study, const HpSpace *space, int *ntrials)
 		t->status = catalog_status(catalog_text(tup, desc, 2));
 		hps = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 3, &isnull));
 		catalog_check_trial_values(study, t->trial_id, space, hps);
-		hp_assignment_from_jsonb(space, hps, &t->values);
+		hpjson_to_assignment(space, hps, &t->values);
 		t->score = DatumGetFloat8(SPI_getbinval(tup, desc, 4, &isnull));
 		t->has_score = !isnull;
 		t->hash = hp_assignment_hash(space, &t->values);
@@ -645,185 +702,105 @@ catalog_get_model(int64 model_id, char **hypermodel, Jsonb **hps)
 }
 
 /*
- * jsonb <-> values
+ * Reads for the trial loop and the summaries
  */
 
-HpValue
-hp_value_from_jsonb(JsonbValue *v)
+/* the study's row is still there (under the current snapshot) */
+bool
+catalog_study_exists(int64 study_id)
 {
-	HpValue		out;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(study_id)};
+	bool		found;
 
-	memset(&out, 0, sizeof(out));
-	switch (v->type)
-	{
-		case jbvNull:
-			out.type = HPV_NONE;
-			break;
-		case jbvBool:
-			out.type = HPV_BOOL;
-			out.b = v->val.boolean;
-			break;
-		case jbvString:
-			out.type = HPV_TEXT;
-			out.s = pnstrdup(v->val.string.val, v->val.string.len);
-			break;
-		case jbvNumeric:
-			{
-				Numeric		num = v->val.numeric;
-				char	   *text = DatumGetCString(DirectFunctionCall1(numeric_out,
-																	  NumericGetDatum(num)));
-
-				bool		overflow = false;
-
-				if (strpbrk(text, ".eEN") == NULL)
-				{
-					errno = 0;
-					out.i = strtoll(text, NULL, 10);
-					overflow = errno == ERANGE;
-				}
-				if (strpbrk(text, ".eEN") == NULL && !overflow)
-					out.type = HPV_INT;
-				else
-				{
-					out.type = HPV_FLOAT;
-					out.f = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-															   NumericGetDatum(num)));
-				}
-				break;
-			}
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("hyperparameter values must be numbers, strings or booleans"),
-					 errdetail("Found a JSON array or object."),
-					 errhint("Pass scalar values.")));
-	}
-	return out;
-}
-
-/* a JSON array of scalars (a lone scalar counts as an array of one) */
-HpValue *
-hp_values_from_jsonb_array(Jsonb *jb, int *n, const char *what, const char *hpname)
-{
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	HpValue    *out;
-	int			count = 0;
-
-	if (JB_ROOT_IS_SCALAR(jb))
-	{
-		JsonbExtractScalar(&jb->root, &v);
-		out = palloc(sizeof(HpValue));
-		out[0] = hp_value_from_jsonb(&v);
-		*n = 1;
-		return out;
-	}
-	if (!JB_ROOT_IS_ARRAY(jb))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s of hyperparameter \"%s\" must be a JSON array", what, hpname),
-				 errdetail("%s is %s.", what, JsonbToCString(NULL, &jb->root, 0)),
-				 errhint("Pass an array such as '[2, 3]'.")));
-	out = palloc(sizeof(HpValue) * Max(JB_ROOT_COUNT(jb), 1));
-	it = JsonbIteratorInit(&jb->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		if (tok != WJB_ELEM)
-			continue;
-		out[count] = hp_value_from_jsonb(&v);
-		if (out[count].type == HPV_NONE)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s of hyperparameter \"%s\" must not contain null", what, hpname),
-					 errdetail("%s is %s.", what, JsonbToCString(NULL, &jb->root, 0)),
-					 errhint("Remove the null.")));
-		count++;
-	}
-	*n = count;
-	return out;
-}
-
-void
-hp_value_append_json(StringInfo buf, HpValue v)
-{
-	switch (v.type)
-	{
-		case HPV_NONE:
-			appendStringInfoString(buf, "null");
-			break;
-		case HPV_INT:
-			appendStringInfo(buf, INT64_FORMAT, (int64) v.i);
-			break;
-		case HPV_FLOAT:
-			if (isnan(v.f) || isinf(v.f))
-				appendStringInfoString(buf, "null");
-			else
-				append_python_float(buf, v.f);
-			break;
-		case HPV_BOOL:
-			appendStringInfoString(buf, v.b ? "true" : "false");
-			break;
-		case HPV_TEXT:
-			escape_json(buf, v.s);
-			break;
-	}
-}
-
-/* the active values of an assignment as a jsonb object */
-Jsonb *
-hp_assignment_to_jsonb(const HpSpace *space, const HpAssignment *a)
-{
-	StringInfoData buf;
-	bool		first = true;
-
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
-	for (int i = 0; i < space->n; i++)
-	{
-		if (a->values[i].type == HPV_NONE)
-			continue;
-		if (!first)
-			appendStringInfoString(&buf, ", ");
-		first = false;
-		escape_json(&buf, space->hps[i].name);
-		appendStringInfoString(&buf, ": ");
-		hp_value_append_json(&buf, a->values[i]);
-	}
-	appendStringInfoChar(&buf, '}');
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+	SPI_connect();
+	catalog_exec("SELECT 1 FROM hptune.studies"
+				 " WHERE study_id OPERATOR(pg_catalog.=) $1",
+				 1, types, values, NULL, false);
+	found = SPI_processed == 1;
+	SPI_finish();
+	return found;
 }
 
 /*
- * Read a trial's jsonb object back into an assignment aligned with space;
- * names the space does not know are ignored, numbers take the kind of
- * their definition.
+ * A trial a gone session left RUNNING (a cancelled or killed tune()): its
+ * backend is not this one and no longer exists.
  */
-void
-hp_assignment_from_jsonb(const HpSpace *space, Jsonb *jb, HpAssignment *a)
+bool
+catalog_trial_is_orphan(int64 study_id, int trial_id)
 {
-	a->n = space->n;
-	a->values = palloc0(sizeof(HpValue) * Max(space->n, 1));
-	for (int i = 0; i < space->n; i++)
-	{
-		const HpDef *hp = &space->hps[i];
-		JsonbValue	v;
-		HpValue		val;
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		values[2] = {Int64GetDatum(study_id), Int32GetDatum(trial_id)};
+	bool		found;
 
-		if (!JB_ROOT_IS_OBJECT(jb) ||
-			getKeyJsonValueFromContainer(&jb->root, hp->name, strlen(hp->name), &v) == NULL)
-			continue;
-		val = hp_value_from_jsonb(&v);
-		if (hp->kind == HP_FLOAT && val.type == HPV_INT)
-		{
-			val.type = HPV_FLOAT;
-			val.f = (double) val.i;
-		}
-		else if (hp->kind == HP_INT && val.type == HPV_FLOAT)
-		{
-			val.type = HPV_INT;
-			val.i = (int64) val.f;
-		}
-		a->values[i] = val;
+	SPI_connect();
+	catalog_exec("SELECT 1 FROM hptune.trials t"
+				 " WHERE t.study_id OPERATOR(pg_catalog.=) $1"
+				 " AND t.trial_id OPERATOR(pg_catalog.=) $2"
+				 " AND t.status OPERATOR(pg_catalog.=) 'RUNNING'"
+				 " AND (t.backend_pid IS NULL"
+				 " OR t.backend_pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()"
+				 " OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
+				 " WHERE a.pid OPERATOR(pg_catalog.=) t.backend_pid))",
+				 2, types, values, NULL, true);
+	found = SPI_processed == 1;
+	SPI_finish();
+	return found;
+}
+
+/* some recorded trial of the study has a value for this hyperparameter */
+bool
+catalog_hp_name_used(int64 study_id, const char *name)
+{
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2] = {Int64GetDatum(study_id), CStringGetTextDatum(name)};
+	bool		found;
+
+	SPI_connect();
+	catalog_exec("SELECT 1 FROM hptune.trials"
+				 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND hyperparameters OPERATOR(pg_catalog.?) $2 LIMIT 1",
+				 2, types, values, NULL, true);
+	found = SPI_processed > 0;
+	SPI_finish();
+	return found;
+}
+
+/* the best n completed trials in the study's direction, best first */
+TrialScore *
+catalog_best_trials(const Study *study, int n, int *count)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		values[2] = {Int64GetDatum(study->study_id), Int32GetDatum(n)};
+	TrialScore *out;
+
+	SPI_connect();
+	catalog_exec(study->maximize ?
+				 "SELECT trial_id, hyperparameters, score FROM hptune.trials"
+				 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND status OPERATOR(pg_catalog.=) 'COMPLETED'"
+				 " ORDER BY score DESC NULLS LAST, trial_id LIMIT $2" :
+				 "SELECT trial_id, hyperparameters, score FROM hptune.trials"
+				 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND status OPERATOR(pg_catalog.=) 'COMPLETED'"
+				 " ORDER BY score ASC NULLS LAST, trial_id LIMIT $2",
+				 2, types, values, NULL, true);
+	out = MemoryContextAlloc(caller, sizeof(TrialScore) * Max(SPI_processed, 1));
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		out[r].trial_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		out[r].hyperparameters = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 2, &isnull));
+		out[r].score = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &isnull));
+		out[r].has_score = !isnull;
+		MemoryContextSwitchTo(spi);
 	}
+	*count = (int) SPI_processed;
+	SPI_finish();
+	return out;
 }

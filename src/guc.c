@@ -18,7 +18,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
-#include "hptune.h"
+#include "guc.h"
 
 PG_MODULE_MAGIC;
 

@@ -46,31 +46,34 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include <sys/mman.h>
 
 #include "access/tupdesc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
 #include "parser/parser.h"
-#include "utils/plancache.h"
-#include "lib/stringinfo.h"
-#include "miscadmin.h"
 #include "portability/instr_time.h"
 #include "tcop/dest.h"
 #include "tcop/utility.h"
-#include "utils/memutils.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/plancache.h"
 #include "utils/typcache.h"
 
-#include "hptune.h"
-#include "trial.h"
+#include "loader.h"
+#include "core/model.h"
 #include "encode.h"
+#include "guc.h"
 
 #define LOADER_INITIAL_ROWS 1024
 #define LOADER_PAGE 4096
@@ -1173,7 +1176,6 @@ loader_load(const SearchArgs *args, const char *objective)
 		data->validation = dataset_slice(&data->train, split_at, data->train.nrows);
 		data->train = dataset_slice(&data->train, 0, split_at);
 	}
-	trial_custom_metrics(data, args->options);
 	data->load_seconds = loader_seconds(start);
 	return data;
 }

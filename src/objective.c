@@ -34,8 +34,8 @@
 #include "utils/regproc.h"
 #include "utils/syscache.h"
 
-#include "hptune.h"
 #include "objective.h"
+#include "hpjson.h"
 
 /*
  * f(jsonb) RETURNS float8 | jsonb, a plain function returning one value.
@@ -108,15 +108,11 @@ objective_check(Oid fn, const char *study)
 static Jsonb *
 objective_metrics_of_score(const char *objective, double score)
 {
-	StringInfoData buf;
+	HpJsonObject o;
 
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
-	escape_json(&buf, objective);
-	appendStringInfoString(&buf, ": ");
-	hp_value_append_json(&buf, (HpValue) {.type = HPV_FLOAT,.f = score});
-	appendStringInfoChar(&buf, '}');
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+	hpjson_begin(&o);
+	hpjson_add_float(&o, objective, score);
+	return hpjson_end(&o);
 }
 
 /* the objective, named in a jsonb result */

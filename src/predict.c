@@ -19,6 +19,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -33,9 +35,11 @@
 #include "utils/memutils.h"
 #include "utils/typcache.h"
 
-#include "hptune.h"
-#include "trial.h"
+#include "catalog.h"
 #include "encode.h"
+#include "hpjson.h"
+#include "loader.h"
+#include "trial.h"
 
 #define PREDICT_CACHE_SIZE 8
 
@@ -279,26 +283,14 @@ hptune_predict_class(PG_FUNCTION_ARGS)
 static Jsonb *
 predict_metrics_jsonb(const EpochResult *r, const char *extra_key, double extra)
 {
-	StringInfoData buf;
+	HpJsonObject o;
 
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
+	hpjson_begin(&o);
 	for (int i = 0; i < r->nmetrics; i++)
-	{
-		if (i)
-			appendStringInfoString(&buf, ", ");
-		escape_json(&buf, r->metrics[i].name);
-		appendStringInfoString(&buf, ": ");
-		hp_value_append_json(&buf, (HpValue) {.type = HPV_FLOAT,.f = r->metrics[i].value});
-	}
+		hpjson_add_float(&o, r->metrics[i].name, r->metrics[i].value);
 	if (extra_key)
-	{
-		appendStringInfoString(&buf, ", ");
-		escape_json(&buf, extra_key);
-		appendStringInfo(&buf, ": %.0f", extra);
-	}
-	appendStringInfoChar(&buf, '}');
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+		hpjson_add_int(&o, extra_key, (int64) extra);
+	return hpjson_end(&o);
 }
 
 /*
@@ -428,7 +420,7 @@ predict_space_from_jsonb(Jsonb *jb, HpAssignment *values)
 		{
 			space->hps[n].name = key;
 			space->hps[n].kind = HP_FIXED;
-			space->hps[n].default_value = hp_value_from_jsonb(&v);
+			space->hps[n].default_value = hpjson_value(&v);
 			values->values[n] = space->hps[n].default_value;
 			n++;
 		}
@@ -468,7 +460,7 @@ predict_train(const Study *study, const char *hypermodel, Jsonb *hps,
 	TrialRun	run;
 
 	trial_hypermodel_kind(hypermodel);
-	data = loader_load(args, study ? study->objective : NULL);
+	data = trial_load_data(args, study ? study->objective : NULL);
 	*data_out = data;
 	memset(&run, 0, sizeof(run));
 	run.study = study;
@@ -501,6 +493,25 @@ predict_train_args(FunctionCallInfo fcinfo, SearchArgs *a, int first)
  * fit(hypermodel, hyperparameters, train, validation, validation_split,
  *	   label, features, epochs, batch_size, options)
  */
+/* {"model_id", "best_step", "metrics", "epoch_seconds", "load_seconds"} */
+static Jsonb *
+predict_fit_result(const TrialTraining *tt, const TrainData *data)
+{
+	HpJsonObject o;
+	double	   *seconds = palloc(sizeof(double) * Max(tt->nepochs, 1));
+
+	/* timings to the microsecond */
+	for (int i = 0; i < tt->nepochs; i++)
+		seconds[i] = rint(tt->epoch_seconds[i] * 1e6) / 1e6;
+	hpjson_begin(&o);
+	hpjson_add_int(&o, "model_id", tt->model_id);
+	hpjson_add_int(&o, "best_step", tt->best_step);
+	hpjson_add_jsonb(&o, "metrics", tt->metrics);
+	hpjson_add_float_array(&o, "epoch_seconds", seconds, tt->nepochs);
+	hpjson_add_float(&o, "load_seconds", rint(data->load_seconds * 1e6) / 1e6);
+	return hpjson_end(&o);
+}
+
 PG_FUNCTION_INFO_V1(hptune_fit);
 Datum
 hptune_fit(PG_FUNCTION_ARGS)
@@ -508,7 +519,6 @@ hptune_fit(PG_FUNCTION_ARGS)
 	SearchArgs	a;
 	TrainData  *data;
 	TrialTraining *tt;
-	StringInfoData buf;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -529,14 +539,7 @@ hptune_fit(PG_FUNCTION_ARGS)
 
 	tt = predict_train(NULL, text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_JSONB_P(1),
 					   &a, &data);
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"model_id\": " INT64_FORMAT ", \"best_step\": %d, \"metrics\": %s, "
-					 "\"epoch_seconds\": [", tt->model_id, tt->best_step,
-					 JsonbToCString(NULL, &tt->metrics->root, 0));
-	for (int i = 0; i < tt->nepochs; i++)
-		appendStringInfo(&buf, "%s%.6f", i ? ", " : "", tt->epoch_seconds[i]);
-	appendStringInfo(&buf, "], \"load_seconds\": %.6f}", data->load_seconds);
-	PG_RETURN_JSONB_P(DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data))));
+	PG_RETURN_JSONB_P(predict_fit_result(tt, data));
 }
 
 /*

@@ -39,6 +39,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -54,9 +56,12 @@
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
-#include "hptune.h"
-#include "objective.h"
 #include "runner.h"
+#include "catalog.h"
+#include "hpjson.h"
+#include "loader.h"
+#include "objective.h"
+#include "summary.h"
 #include "trial.h"
 
 #define RUNNER_MAX_CONSECUTIVE_FAILURES 3
@@ -141,18 +146,10 @@ runner_train(Runner *r, int trial_id, const HpAssignment *values, TrialResult *r
 static void
 runner_check_study_exists(Runner *r, int trial_id)
 {
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(r->study->study_id)};
 	bool		exists;
 
 	CommandCounterIncrement();
-	SPI_connect();
-	if (SPI_execute_with_args("SELECT 1 FROM hptune.studies"
-							  " WHERE study_id OPERATOR(pg_catalog.=) $1",
-							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read hptune.studies");
-	exists = SPI_processed == 1;
-	SPI_finish();
+	exists = catalog_study_exists(r->study->study_id);
 	if (!exists)
 	{
 		r->study_dropped = true;
@@ -302,7 +299,7 @@ runner_trial(Runner *r, int trial_id, const HpAssignment *values, bool rerun)
 												   ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(trialcxt);
 	uint64		hash = hp_assignment_hash(r->space, values);
-	Jsonb	   *hps = hp_assignment_to_jsonb(r->space, values);
+	Jsonb	   *hps = hpjson_from_assignment(r->space, values);
 	instr_time	start;
 	TrialResult res;
 	bool		ok;
@@ -366,24 +363,8 @@ runner_failures(Runner *r, int *consecutive, bool ok)
 static bool
 runner_is_orphan(Runner *r, int trial_id)
 {
-	Oid			types[2] = {INT8OID, INT4OID};
-	Datum		values[2] = {Int64GetDatum(r->study->study_id), Int32GetDatum(trial_id)};
-	bool		orphan;
+	return catalog_trial_is_orphan(r->study->study_id, trial_id);
 
-	SPI_connect();
-	if (SPI_execute_with_args("SELECT 1 FROM hptune.trials t"
-							  " WHERE t.study_id OPERATOR(pg_catalog.=) $1"
-							  " AND t.trial_id OPERATOR(pg_catalog.=) $2"
-							  " AND t.status OPERATOR(pg_catalog.=) 'RUNNING'"
-							  " AND (t.backend_pid IS NULL"
-							  " OR t.backend_pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()"
-							  " OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
-							  " WHERE a.pid OPERATOR(pg_catalog.=) t.backend_pid))",
-							  2, types, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read trials");
-	orphan = SPI_processed == 1;
-	SPI_finish();
-	return orphan;
 }
 
 /*
@@ -437,7 +418,7 @@ runner_setup(Runner *r, Study *study)
 					 errdetail("Study \"%s\" trains hypermodel \"%s\", which needs training data.",
 							   r->study->name, r->study->hypermodel),
 					 errhint("Pass train => a query whose last column is the label.")));
-		r->data = loader_load(r->args, r->study->objective);
+		r->data = trial_load_data(r->args, r->study->objective);
 		trial_check_objective(r->data, r->study->objective);
 	}
 

@@ -9,7 +9,7 @@
 #ifndef HPTUNE_RUNNER_H
 #define HPTUNE_RUNNER_H
 
-#include "hptune.h"
+#include "loader.h"
 #include "nodes/execnodes.h"
 
 extern void runner_search(const char *study_name, const SearchArgs *args,

@@ -16,13 +16,16 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "catalog/pg_type.h"
 #include "common/shortest_dec.h"
-#include "executor/spi.h"
 #include "nodes/pg_list.h"
 #include "utils/builtins.h"
 
-#include "hptune.h"
+#include "summary.h"
+#include "catalog.h"
+#include "hpjson.h"
 
 /* Python's repr() of a float */
 void
@@ -189,25 +192,6 @@ summary_config(const HpDef *hp)
 	return buf.data;
 }
 
-/* names that appear in any recorded trial of a study */
-static bool
-summary_name_used(int64 study_id, const char *name)
-{
-	Oid			types[2] = {INT8OID, TEXTOID};
-	Datum		values[2] = {Int64GetDatum(study_id), CStringGetTextDatum(name)};
-	bool		used;
-
-	SPI_connect();
-	if (SPI_execute_with_args("SELECT 1 FROM hptune.trials"
-							  " WHERE study_id OPERATOR(pg_catalog.=) $1"
-							  " AND hyperparameters OPERATOR(pg_catalog.?) $2 LIMIT 1",
-							  2, types, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read trials");
-	used = SPI_processed > 0;
-	SPI_finish();
-	return used;
-}
-
 /*
  * KerasTuner lists the hyperparameters a build has registered so far: a
  * conditional one appears once a build takes its branch.  So the summary
@@ -232,7 +216,7 @@ search_space_summary_lines(const Study *study)
 		if (active)
 			defaults[i] = hp_default(&space->hps[i]);
 		shown[i] = active || hp_space_find(user, space->hps[i].name) >= 0 ||
-			summary_name_used(study->study_id, space->hps[i].name);
+			catalog_hp_name_used(study->study_id, space->hps[i].name);
 		nshown += shown[i];
 	}
 	lines = lappend(lines, pstrdup("Search space summary"));
@@ -255,11 +239,10 @@ search_space_summary_lines(const Study *study)
 List *
 results_summary_lines(const Study *study, int num_trials)
 {
-	MemoryContext caller = CurrentMemoryContext;
 	HpSpace    *space = catalog_load_space(study);
 	List	   *lines = NIL;
-	Oid			types[2] = {INT8OID, INT4OID};
-	Datum		values[2];
+	TrialScore *best;
+	int			nbest;
 	StringInfoData buf;
 
 	lines = lappend(lines, pstrdup("Results summary"));
@@ -268,32 +251,16 @@ results_summary_lines(const Study *study, int num_trials)
 	lines = lappend(lines, psprintf("Objective(name=\"%s\", direction=\"%s\")",
 									study->objective, study->maximize ? "max" : "min"));
 
-	values[0] = Int64GetDatum(study->study_id);
-	values[1] = Int32GetDatum(num_trials);
-	SPI_connect();
-	if (SPI_execute_with_args(study->maximize ?
-							  "SELECT trial_id, hyperparameters, score FROM hptune.trials"
-							  " WHERE study_id OPERATOR(pg_catalog.=) $1"
-							  " AND status OPERATOR(pg_catalog.=) 'COMPLETED'"
-							  " ORDER BY score DESC NULLS LAST, trial_id LIMIT $2" :
-							  "SELECT trial_id, hyperparameters, score FROM hptune.trials"
-							  " WHERE study_id OPERATOR(pg_catalog.=) $1"
-							  " AND status OPERATOR(pg_catalog.=) 'COMPLETED'"
-							  " ORDER BY score ASC NULLS LAST, trial_id LIMIT $2",
-							  2, types, values, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read trials");
-	MemoryContextSwitchTo(caller);
-	for (uint64 r = 0; r < SPI_processed; r++)
+	best = catalog_best_trials(study, num_trials, &nbest);
+	for (int r = 0; r < nbest; r++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int			trial_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
-		Jsonb	   *hps = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 2, &isnull));
-		double		score = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &isnull));
+		int			trial_id = best[r].trial_id;
+		Jsonb	   *hps = best[r].hyperparameters;
+		bool		isnull = !best[r].has_score;
+		double		score = best[r].score;
 		HpAssignment a;
 
-		hp_assignment_from_jsonb(space, hps, &a);
+		hpjson_to_assignment(space, hps, &a);
 		lines = lappend(lines, pstrdup(""));
 		lines = lappend(lines, psprintf("Trial %d summary", trial_id));
 		lines = lappend(lines, pstrdup("Hyperparameters:"));
@@ -314,7 +281,6 @@ results_summary_lines(const Study *study, int num_trials)
 			append_python_float(&buf, score);
 		lines = lappend(lines, buf.data);
 	}
-	SPI_finish();
 	return lines;
 }
 

@@ -24,6 +24,10 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
+#include <cblas.h>
+
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -31,16 +35,19 @@
 #include "parser/parse_func.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/regproc.h"
 #include "utils/varlena.h"
 
-#include <cblas.h>
-
-#include "hptune.h"
 #include "trial.h"
+#include "catalog.h"
+#include "guc.h"
+#include "hpjson.h"
+#include "loader.h"
 
 HyperModelKind
 trial_hypermodel_kind(const char *name)
@@ -85,7 +92,7 @@ void
 trial_args_check(SearchArgs *a)
 {
 	if (a->options == NULL)
-		a->options = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+		a->options = hpjson_empty_object();
 	if (a->epochs < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -157,8 +164,23 @@ trial_check_objective(const TrainData *data, const char *objective)
 					 "Create the study with one of the metrics listed.")));
 }
 
+/*
+ * The data a call trains on (loader.c), with options.metrics resolved:
+ * built-in names, or SQL aggregates of (float8, float8).
+ */
+static void trial_custom_metrics(TrainData *data, Jsonb *options);
+
+TrainData *
+trial_load_data(const SearchArgs *args, const char *objective)
+{
+	TrainData  *data = loader_load(args, objective);
+
+	trial_custom_metrics(data, args->options);
+	return data;
+}
+
 /* options.metrics: built-in names, or aggregates of (float8, float8) */
-void
+static void
 trial_custom_metrics(TrainData *data, Jsonb *options)
 {
 	JsonbValue	v;
@@ -266,25 +288,6 @@ trial_find_metric(const MetricValue *m, int n, const char *name)
 		if (strcmp(m[i].name, name) == 0)
 			return i;
 	return -1;
-}
-
-static Jsonb *
-trial_metrics_jsonb(const MetricValue *m, int n)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
-	for (int i = 0; i < n; i++)
-	{
-		if (i)
-			appendStringInfoString(&buf, ", ");
-		escape_json(&buf, m[i].name);
-		appendStringInfoString(&buf, ": ");
-		hp_value_append_json(&buf, (HpValue) {.type = HPV_FLOAT,.f = m[i].value});
-	}
-	appendStringInfoChar(&buf, '}');
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
 }
 
 /*
@@ -395,7 +398,7 @@ trial_save_model(const TrialRun *run, Model *model, int execution, int step)
 	SET_VARSIZE(b, VARHDRSZ + len);
 	memcpy(VARDATA(b), blob, len);
 	return catalog_insert_model(run->study, run->trial_id, execution, step, run->hypermodel,
-								hp_assignment_to_jsonb(run->space, run->values), b);
+								hpjson_from_assignment(run->space, run->values), b);
 }
 
 /*
@@ -533,6 +536,6 @@ trial_run(const TrialRun *run)
 			pfree(out.metrics);
 		}
 	}
-	tt->metrics = trial_metrics_jsonb(avg, navg);
+	tt->metrics = hpjson_from_metrics(avg, navg);
 	return tt;
 }

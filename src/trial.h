@@ -9,7 +9,8 @@
 #ifndef HPTUNE_TRIAL_H
 #define HPTUNE_TRIAL_H
 
-#include "hptune.h"
+#include "catalog.h"
+#include "loader.h"
 
 /* what to train: one trial of a study, or one fit/retrain */
 typedef struct TrialRun
@@ -43,7 +44,7 @@ extern TrialTraining *trial_run(const TrialRun *run);
 extern void trial_args_features(SearchArgs *a, ArrayType *arr);
 extern void trial_args_check(SearchArgs *a);
 extern void trial_check_objective(const TrainData *data, const char *objective);
-extern void trial_custom_metrics(TrainData *data, Jsonb *options);
+extern TrainData *trial_load_data(const SearchArgs *args, const char *objective);
 extern HyperModelKind trial_hypermodel_kind(const char *name);
 extern void trial_set_blas_threads(void);
 
