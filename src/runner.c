@@ -32,14 +32,15 @@
  * study still exists.  Objective functions are checked and called by
  * objective.c, a hypermodel's executions run in trial.c.
  *
- * All state that must outlive a commit lives in a memory context under the
- * caller's; each trial gets its own context, reset when it ends.
+ * Memory: the search's state (study, data, oracle, history) lives in a
+ * "hptune search" context under the caller's, which outlives tune()'s
+ * commits and is deleted when the search ends; each trial gets its own
+ * context, deleted when it ends, and trial.c gives each execution and
+ * each epoch theirs.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
-
-#include <math.h>
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -569,6 +570,10 @@ runner_search(const char *study_name, const SearchArgs *args, bool nonatomic,
 			  ReturnSetInfo *rsinfo)
 {
 	Runner		r;
+	MemoryContext searchcxt = AllocSetContextCreate(CurrentMemoryContext,
+													"hptune search",
+													ALLOCSET_DEFAULT_SIZES);
+	MemoryContext caller = MemoryContextSwitchTo(searchcxt);
 
 	memset(&r, 0, sizeof(r));
 	r.args = args;
@@ -599,4 +604,7 @@ runner_search(const char *study_name, const SearchArgs *args, bool nonatomic,
 	PG_END_TRY();
 	runner_unlock(&r, true);
 	runner_pop_snapshot(&r);
+	/* the data, the study and the oracle go with the search */
+	MemoryContextSwitchTo(caller);
+	MemoryContextDelete(searchcxt);
 }
