@@ -86,7 +86,7 @@ api_resolve_objective(StudySettings *s)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid direction \"%s\"", s->direction),
-				 errdetail("direction is \"%s\".", s->direction),
+				 errdetail("A direction says whether the objective improves downwards (min) or upwards (max)."),
 				 errhint("Pass direction => 'min' or direction => 'max'.")));
 }
 
@@ -100,8 +100,8 @@ api_check_settings(StudySettings *s)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown tuner \"%s\"", s->tuner),
-				 errdetail("tuner is \"%s\".", s->tuner),
-				 errhint("Use one of: %s.", oracle_tuner_names())));
+				 errdetail("The tuners hptune knows are: %s.", oracle_tuner_names()),
+				 errhint("Pass one of them as tuner, or leave tuner out for random search.")));
 	if (s->max_trials < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -118,9 +118,8 @@ api_check_settings(StudySettings *s)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown hypermodel \"%s\"", s->hypermodel),
-				 errdetail("hypermodel is \"%s\".", s->hypermodel),
-				 errhint("Use one of: %s; or pass objective_function => to tune a SQL function.",
-						 hypermodel_names())));
+				 errdetail("The hypermodels hptune knows are: %s.", hypermodel_names()),
+				 errhint("Pass one of them as hypermodel, or objective_function => 'f(jsonb)' to tune a SQL function.")));
 	if (s->hypermodel == NULL && !OidIsValid(s->objective_function))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

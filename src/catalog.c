@@ -256,7 +256,7 @@ catalog_row_to_hpdef(HpDef *hp, const char *name, const char *kind,
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown sampling \"%s\" for hyperparameter \"%s\"", sampling, name),
-					 errdetail("sampling is \"%s\".", sampling),
+					 errdetail("Sampling is how values are drawn between min_value and max_value: linear, log or reverse_log."),
 					 errhint("Use linear, log or reverse_log.")));
 	}
 	if (!nulls[4])
