@@ -7,25 +7,10 @@
 # Runs against the cluster the PG* environment points at (pg_virtualenv).
 use strict;
 use warnings;
+use FindBin;
+use lib $FindBin::Bin;
+use HptuneTap;
 use Test::More;
-
-# psql -c without a shell in between, so quotes reach it as written
-sub psql
-{
-	my ($db, $sql) = @_;
-	my $pid = open(my $fh, '-|') // die "fork: $!";
-	if ($pid == 0)
-	{
-		open(STDERR, '>&', \*STDOUT);
-		exec('psql', '-XAtq', '-v', 'ON_ERROR_STOP=1', '-d', $db, '-c', $sql);
-		exit 1;
-	}
-	local $/;
-	my $out = <$fh> // '';
-	close($fh);
-	$out =~ s/\s+$//;
-	return $out;
-}
 
 sub run
 {
@@ -37,33 +22,31 @@ sub run
 
 # trial progress NOTICEs would mix with the results
 $ENV{PGOPTIONS} = '-c client_min_messages=warning';
-my $src = 'hptune_tap_dump_src';
-system("dropdb --if-exists $_ >/dev/null 2>&1")
-  for ($src, 'hptune_tap_dump_plain', 'hptune_tap_dump_custom');
-system("createdb $src") == 0 or BAIL_OUT("createdb failed");
+my $src = fresh_db('hptune_tap_dump_src');
+drop_db('hptune_tap_dump_plain', 'hptune_tap_dump_custom');
 
-psql($src, 'CREATE EXTENSION hptune');
-psql($src, q{CREATE FUNCTION branchy(hp jsonb) RETURNS float8 LANGUAGE sql AS
+setup('CREATE EXTENSION hptune');
+setup(q{CREATE FUNCTION branchy(hp jsonb) RETURNS float8 LANGUAGE sql AS
 	'SELECT coalesce((hp->>''x'')::float8, 0) + coalesce((hp->>''y'')::float8, 0)'});
-psql($src, q{SELECT setseed(0.3); CREATE TABLE rnd AS
+setup(q{SELECT setseed(0.3); CREATE TABLE rnd AS
 	SELECT i, ARRAY(SELECT random() FROM generate_series(1, 4) WHERE i > 0)::real[] AS x,
 		   random() AS y FROM generate_series(1, 60) i});
 
 # a conditional space, declared in an order that is not alphabetical
-psql($src, q{SELECT hptune.create_study('branchy', objective_function => 'branchy(jsonb)',
+setup(q{SELECT hptune.create_study('branchy', objective_function => 'branchy(jsonb)',
 	max_trials => 6, seed => 3)});
-psql($src, q{SELECT hptune.hp_choice('branchy', 'model', ARRAY['b', 'a'])});
-psql($src, q{SELECT hptune.hp_float('branchy', 'y', 0, 1, parent_name => 'model', parent_values => '["b"]')});
-psql($src, q{SELECT hptune.hp_float('branchy', 'x', 0, 1, parent_name => 'model', parent_values => '["a"]')});
-psql($src, q{SELECT count(*) FROM hptune.search('branchy')});
+setup(q{SELECT hptune.hp_choice('branchy', 'model', ARRAY['b', 'a'])});
+setup(q{SELECT hptune.hp_float('branchy', 'y', 0, 1, parent_name => 'model', parent_values => '["b"]')});
+setup(q{SELECT hptune.hp_float('branchy', 'x', 0, 1, parent_name => 'model', parent_values => '["a"]')});
+setup(q{SELECT count(*) FROM hptune.search('branchy')});
 
 # a hypermodel study: metrics and models from a search, and a model from fit
-psql($src, q{SELECT hptune.create_study('mlp', hypermodel => 'mlp', objective => 'val_loss',
+setup(q{SELECT hptune.create_study('mlp', hypermodel => 'mlp', objective => 'val_loss',
 	max_trials => 2, seed => 4)});
-psql($src, q{SELECT hptune.hp_int('mlp', 'units', 8, 16, step => 8)});
-psql($src, q{SET client_min_messages = warning; SELECT count(*) FROM hptune.search('mlp',
+setup(q{SELECT hptune.hp_int('mlp', 'units', 8, 16, step => 8)});
+setup(q{SET client_min_messages = warning; SELECT count(*) FROM hptune.search('mlp',
 	train => 'SELECT x, y FROM rnd WHERE i <= 50', validation => 'SELECT x, y FROM rnd WHERE i > 50')});
-psql($src, q{SET client_min_messages = warning; SELECT hptune.fit('mlp', '{"units": 8}',
+setup(q{SET client_min_messages = warning; SELECT hptune.fit('mlp', '{"units": 8}',
 	train => 'SELECT x, y FROM rnd')});
 
 my %tables = (
@@ -75,16 +58,16 @@ my %tables = (
 my %rows;
 for my $t (sort keys %tables)
 {
-	$rows{$t} = psql($src, "SELECT count(*) FROM hptune.$t");
+	$rows{$t} = psql("SELECT count(*) FROM hptune.$t", db => $src);
 	cmp_ok($rows{$t}, '>', 0, "source has rows in hptune.$t");
 }
-is(psql($src, q{SELECT count(*) FROM hptune.models WHERE study_id IS NULL}), '1',
+is(psql(q{SELECT count(*) FROM hptune.models WHERE study_id IS NULL}, db => $src), '1',
 	'source has a model from fit');
 
 sub digest
 {
 	my ($db, $t) = @_;
-	return psql($db, "SELECT count(*) || ' ' || md5(string_agg(r::text, '|' ORDER BY $tables{$t})) FROM hptune.$t r");
+	return psql("SELECT count(*) || ' ' || md5(string_agg(r::text, '|' ORDER BY $tables{$t})) FROM hptune.$t r", db => $db);
 }
 
 sub check_restored
@@ -95,28 +78,28 @@ sub check_restored
 	{
 		is(digest($db, $t), digest($src, $t), "$how: hptune.$t restored row for row");
 	}
-	is(psql($db, q{SELECT string_agg(name || '@' || position, ',' ORDER BY position)
-		FROM hptune.hyperparameters WHERE study_id = hptune.study_id('branchy')}),
+	is(psql(q{SELECT string_agg(name || '@' || position, ',' ORDER BY position)
+		FROM hptune.hyperparameters WHERE study_id = hptune.study_id('branchy')}, db => $db),
 		'model@1,y@2,x@3', "$how: declaration order kept");
-	is(join(',', split(/\n/, psql($db, q{SELECT * FROM hptune.search_space_summary('branchy')}))),
-		join(',', split(/\n/, psql($src, q{SELECT * FROM hptune.search_space_summary('branchy')}))),
+	is(join(',', split(/\n/, psql(q{SELECT * FROM hptune.search_space_summary('branchy')}, db => $db))),
+		join(',', split(/\n/, psql(q{SELECT * FROM hptune.search_space_summary('branchy')}, db => $src))),
 		"$how: search space summary unchanged");
 
 	# the study resumes: the further trials are new ones
-	psql($db, q{UPDATE hptune.studies SET max_trials = 9 WHERE name = 'branchy'});
-	is(psql($db, q{SELECT count(*) FROM hptune.search('branchy')}), '3',
+	setup(q{UPDATE hptune.studies SET max_trials = 9 WHERE name = 'branchy'}, db => $db);
+	is(psql(q{SELECT count(*) FROM hptune.search('branchy')}, db => $db), '3',
 		"$how: a further search runs the remaining trials");
-	is(psql($db, q{SELECT count(*), count(DISTINCT hyperparameters), min(trial_id), max(trial_id)
-		FROM hptune.trials WHERE study_id = hptune.study_id('branchy')}),
+	is(psql(q{SELECT count(*), count(DISTINCT hyperparameters), min(trial_id), max(trial_id)
+		FROM hptune.trials WHERE study_id = hptune.study_id('branchy')}, db => $db),
 		'9|9|0|8', "$how: the study resumed where it stopped, no combination repeated");
 
 	# identity sequences continue after the restored ids
-	my $next = psql($db, q{SET client_min_messages = warning; SELECT (hptune.fit('mlp', '{"units": 8}',
+	my $next = psql(q{SET client_min_messages = warning; SELECT (hptune.fit('mlp', '{"units": 8}',
 		train => 'SELECT x, y FROM rnd')->>'model_id')::bigint >
-		(SELECT max(model_id) FROM hptune.models WHERE model_id < (SELECT max(model_id) FROM hptune.models))});
+		(SELECT max(model_id) FROM hptune.models WHERE model_id < (SELECT max(model_id) FROM hptune.models))}, db => $db);
 	is($next, 't', "$how: a new model gets a new id");
-	is(psql($db, q{SELECT hptune.create_study('another', objective_function => 'branchy(jsonb)') >
-		(SELECT max(study_id) FROM hptune.studies WHERE name <> 'another')}), 't',
+	is(psql(q{SELECT hptune.create_study('another', objective_function => 'branchy(jsonb)') >
+		(SELECT max(study_id) FROM hptune.studies WHERE name <> 'another')}, db => $db), 't',
 		"$how: a new study gets a new id");
 }
 
@@ -136,6 +119,5 @@ run("pg_restore --exit-on-error -d hptune_tap_dump_custom $custom");
 check_restored('hptune_tap_dump_custom', 'custom');
 
 unlink($plain, $custom);
-system("dropdb --if-exists $_ >/dev/null 2>&1")
-  for ($src, 'hptune_tap_dump_plain', 'hptune_tap_dump_custom');
+drop_db($src, 'hptune_tap_dump_plain', 'hptune_tap_dump_custom');
 done_testing();

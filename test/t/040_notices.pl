@@ -82,5 +82,5 @@ is("$b[0]{trial} $b[0]{status}", '1 Failed', 'it is reported as failed');
 like($b[0]{result}, qr/no good value for x = 7/, 'with the error message');
 is($b[0]{best}, 'None', 'and no best score so far');
 
-system('dropdb hptune_tap_notices');
+drop_db('hptune_tap_notices');
 done_testing();

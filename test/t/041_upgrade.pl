@@ -164,6 +164,6 @@ is(scalar(@missing) + scalar(@extra), 0, 'ALTER EXTENSION UPDATE gives the catal
 diag("only in a fresh install:\n$_") for @missing;
 diag("only after the update:\n$_") for @extra;
 
-system('dropdb hptune_tap_fresh');
-system('dropdb hptune_tap_upgrade');
+drop_db('hptune_tap_fresh');
+drop_db('hptune_tap_upgrade');
 done_testing();
