@@ -206,6 +206,49 @@ def machine_line():
     return line
 
 
+_CORENAME = ("import ctypes, ctypes.util; "
+             "lib = ctypes.CDLL('libopenblas.so.0'); "
+             "lib.openblas_get_corename.restype = ctypes.c_char_p; "
+             "print(lib.openblas_get_corename().decode())")
+
+
+def kernels_line(conn=None):
+    """Which BLAS kernels each side uses: OpenBLAS picks them from the CPU unless
+    OPENBLAS_CORETYPE says otherwise, so a server and a shell can differ."""
+    import subprocess
+    import sys
+    parts = []
+    try:
+        from threadpoolctl import threadpool_info
+        for info in threadpool_info():
+            if info.get("internal_api") == "openblas":
+                parts.append("peers' OpenBLAS %s (OPENBLAS_CORETYPE=%s)"
+                             % (info.get("architecture"), os.environ.get("OPENBLAS_CORETYPE", "unset")))
+    except ImportError:
+        pass
+    try:
+        import torch
+        parts.append("torch CPU capability %s" % torch.backends.cpu.get_cpu_capability())
+    except (ImportError, AttributeError):
+        pass
+    if conn is not None:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+        try:
+            with open("/proc/%d/environ" % pid, "rb") as f:
+                env = dict(kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
+            env = {k.decode(): v.decode() for k, v in env.items()}
+            # the same library under the server's environment picks the server's kernels
+            core = subprocess.run([sys.executable, "-c", _CORENAME], env=env, capture_output=True,
+                                  text=True).stdout.strip() or "unknown"
+            parts.append("hptune's server OpenBLAS %s (OPENBLAS_CORETYPE=%s)"
+                         % (core, env.get("OPENBLAS_CORETYPE", "unset")))
+        except OSError as e:
+            parts.append("hptune's server kernels unknown (%s)" % e.strerror)
+    return "# kernels: " + "; ".join(parts) if parts else "# kernels: unknown"
+
+
 def busy_cpus(interval=1.0):
     """How many CPUs other processes keep busy, sampled from /proc/stat over `interval`."""
     def sample():

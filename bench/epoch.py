@@ -181,6 +181,7 @@ def main():
     conn = C.connect(args.dbname)
     C.ensure_data(conn, args, ("train", "validation"))
     print(C.machine_line())
+    print(C.kernels_line(conn))
     version = None
     if "hptune" in frameworks:
         version = C.ensure_hptune(conn)

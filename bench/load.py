@@ -116,6 +116,7 @@ def main():
     conn = C.connect(args.dbname)
     C.ensure_data(conn, args, ("train", "validation"))
     print(C.machine_line())
+    print(C.kernels_line(conn))
     contenders = []
     if not args.peers_only:
         print("# hptune %s" % C.ensure_hptune(conn))

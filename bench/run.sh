@@ -61,6 +61,10 @@ if [ -n "$OUT" ]; then
     OUT=$(cd "$OUT" && pwd)
 fi
 
+# A server started by pg_virtualenv does not inherit OPENBLAS_CORETYPE, so
+# hptune gets the kernels OpenBLAS picks for this CPU; the peers must too,
+# or the comparison flatters hptune.  Each benchmark prints both sides'.
+unset OPENBLAS_CORETYPE
 export REPO PYTHON PEERS_ONLY RUNS OUT QUICK
 # shared_buffers large enough to hold the whole table: every reader sees it cached.
 pg_virtualenv -t -v 15 -o shared_buffers=512MB -o max_wal_size=4GB sh -c '

@@ -4,6 +4,8 @@
 # at batch sizes 32 and 128; prints each program's lines and the ratio
 # core / torch.  Usage: bench/run_epoch.sh [epochs]   (from the repository root)
 set -e
+# both sides get the kernels OpenBLAS picks for this CPU, as a server does
+unset OPENBLAS_CORETYPE
 EPOCHS=${1:-3}
 CC=${CC:-gcc}
 BIN=${TMPDIR:-/tmp}/hptune_epoch_core
