@@ -20,10 +20,12 @@ AS 'MODULE_PATHNAME', 'hptune_predict_query'
 LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1000;
 COMMENT ON FUNCTION hptune.predict_query IS 'predictions for every row of a query at once (batched); key names a column returned with each row, else the row number';
 
+-- VOLATILE: it runs a user query, which may call volatile functions and must
+-- see what earlier parts of the same statement wrote (a model just trained)
 CREATE FUNCTION hptune.evaluate(model_id bigint, query text)
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'hptune_evaluate'
-LANGUAGE C STABLE STRICT PARALLEL UNSAFE;
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION hptune.evaluate IS 'a model''s metrics (loss, accuracy, ...) on the rows of any query with the training columns';
 
 CREATE FUNCTION hptune.model_summary(model_id bigint)

@@ -197,3 +197,8 @@ END
 $$;
 COMMENT ON FUNCTION hptune.hp_boolean IS 'register a boolean hyperparameter (KerasTuner hp.Boolean); returns its default';
 
+--
+-- Calls that compose: evaluate() runs a user query and must see a model
+-- trained earlier in the same statement.
+--
+ALTER FUNCTION hptune.evaluate(bigint, text) VOLATILE;

@@ -111,19 +111,31 @@ encode_datum_float(Oid typid, Datum d, const char *colname)
 	return 0;
 }
 
+/* the feature kind of a column type; false for a type no feature may have */
+bool
+encode_type_kind(Oid typid, FeatureKind *kind)
+{
+	if (typid == BOOLOID)
+		*kind = FEATURE_BOOLEAN;
+	else if (encode_is_numeric_type(typid))
+		*kind = FEATURE_NUMERIC;
+	else if (encode_array_type_ok(typid))
+		*kind = FEATURE_ARRAY;
+	else if (encode_is_text_type(typid))
+		*kind = FEATURE_ONEHOT;
+	else
+		return false;
+	return true;
+}
+
 FeatureKind
 encode_feature_kind(Oid typid, const char *colname)
 {
-	if (typid == BOOLOID)
-		return FEATURE_BOOLEAN;
-	if (encode_is_numeric_type(typid))
-		return FEATURE_NUMERIC;
-	if (encode_array_type_ok(typid))
-		return FEATURE_ARRAY;
-	if (encode_is_text_type(typid))
-		return FEATURE_ONEHOT;
-	encode_type_error(typid, colname);
-	return FEATURE_NUMERIC;
+	FeatureKind kind;
+
+	if (!encode_type_kind(typid, &kind))
+		encode_type_error(typid, colname);
+	return kind;
 }
 
 char *

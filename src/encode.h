@@ -33,6 +33,7 @@ extern Vocab *vocab_from_words(const char **words, int n);
 extern int32 vocab_add(Vocab *v, const char *s);
 extern int32 vocab_lookup(const Vocab *v, const char *s);
 
+extern bool encode_type_kind(Oid typid, FeatureKind *kind);
 extern FeatureKind encode_feature_kind(Oid typid, const char *colname);
 extern float encode_datum_float(Oid typid, Datum d, const char *colname);
 /*

@@ -6,14 +6,31 @@
  *
  * Model cache.  predict() is called once per row, so deserialising the
  * blob each time would dominate.  Each backend keeps the models it used
- * last, keyed by model_id and the row's xmin (a rewritten row is a new
- * version), in a memory context of its own.  The cache is consulted once per
- * statement: the first call of a statement checks, under the caller's
- * row-level security, that the row is still visible and unchanged; later
- * calls of the same statement use the entry pinned in fn_extra.
+ * last in a memory context of its own, keyed by the row version that held
+ * the blob: model_id, the relation (hptune.models re-created by DROP and
+ * CREATE EXTENSION is another relation), the row's ctid and xmin (an UPDATE
+ * writes a new version, in another place), and the blob's 24-byte header,
+ * which holds its length and checksum.  So a blob rewritten or damaged in
+ * the same transaction, or a model re-created under the same id, is a new
+ * entry, never a stale one.  The cache is consulted once per statement: the
+ * first call of a statement reads the key, under the caller's row-level
+ * security; later calls of the same statement use the entry pinned in
+ * fn_extra (PredictPin), until a command writes something.
  *
- * Every blob is validated by model_deserialize (magic, version, sizes,
- * checksum) before use; a corrupted one is an error, never a crash.
+ * Snapshots.  Models are read with a snapshot taken when the model is
+ * looked up, not the statement's, so that a model created earlier in the
+ * same statement (hptune.evaluate(hptune.retrain(...), ...)) is found.  In
+ * a parallel worker no new snapshot can be taken, and nothing can have
+ * been written since the statement began: the active snapshot serves.
+ *
+ * Every blob is validated when it is loaded: model_deserialize checks its
+ * structure (magic, version, sizes, checksum, the feature descriptions'
+ * kinds, widths and offsets), predict_load what depends on the server
+ * (text valid in the database encoding, distinct vocabulary entries and
+ * class labels).  Every column of a row is checked against the kind its
+ * feature had in training before it is encoded, as the loader does for
+ * evaluate() and predict_query(); a corrupted blob or a mismatched row is
+ * an error, never a crash.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,12 +44,15 @@
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "storage/itemptr.h"
+#include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/typcache.h"
 
 #include "catalog.h"
@@ -42,11 +62,22 @@
 #include "trial.h"
 
 #define PREDICT_CACHE_SIZE 8
+#define PREDICT_BLOB_HEADER 24	/* magic, version, length, checksum */
+
+/* which row version held a model's blob (see the file header) */
+typedef struct ModelVersion
+{
+	int64		model_id;
+	Oid			relid;
+	ItemPointerData ctid;
+	TransactionId xmin;
+	int			header_len;
+	uint8		header[PREDICT_BLOB_HEADER];
+} ModelVersion;
 
 typedef struct CachedModel
 {
-	int64		model_id;
-	TransactionId xmin;
+	ModelVersion version;
 	Oid			userid;
 	MemoryContext cxt;
 	Model	   *model;
@@ -59,6 +90,93 @@ typedef struct CachedModel
 static CachedModel predict_cache[PREDICT_CACHE_SIZE];
 static int	predict_cache_next;
 
+/* a snapshot taken now, for reading models; false when none can be */
+static bool
+predict_push_snapshot(void)
+{
+	if (IsInParallelMode())
+		return false;
+	PushCopiedSnapshot(GetTransactionSnapshot());
+	UpdateActiveSnapshotCommandId();
+	return true;
+}
+
+/* a model's blob, read with a snapshot taken now */
+static bytea *
+predict_fetch_blob(int64 model_id)
+{
+	bool		pushed = predict_push_snapshot();
+	bytea	   *blob = catalog_get_model(model_id, NULL, NULL);
+
+	if (pushed)
+		PopActiveSnapshot();
+	return blob;
+}
+
+static void
+predict_bad_text(const char *what, const char *problem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("invalid model data"),
+			 errdetail("%s %s.", what, problem),
+			 errhint("The stored model is damaged or was not written by hptune; train it again.")));
+}
+
+/* text from a blob becomes SQL text and error messages: check it */
+static void
+predict_check_text(const char *s, const char *what)
+{
+	if (!pg_verifymbstr(s, strlen(s), true))
+		predict_bad_text(what, psprintf("is not valid in the database encoding %s",
+										GetDatabaseEncodingName()));
+}
+
+/* n words, each valid text, no two equal; what is "Class label %d" or so */
+static void
+predict_check_words(const char **words, int n, const char *what, int feature)
+{
+	Vocab	   *v = vocab_create();
+
+	for (int i = 0; i < n; i++)
+	{
+		char	   *name = feature > 0 ?
+			psprintf("%s %d of feature %d", what, i + 1, feature) :
+			psprintf("%s %d", what, i + 1);
+
+		predict_check_text(words[i], name);
+		if (vocab_add(v, words[i]) != i)
+			predict_bad_text(name, "repeats an earlier one");
+		pfree(name);
+	}
+}
+
+/*
+ * A blob as a model and its encoding (enc may be NULL), everything the
+ * shell will trust checked: model_deserialize checks the structure, this
+ * the text.  Allocated in CurrentMemoryContext.
+ */
+static Model *
+predict_load(bytea *blob, DatasetEncoding **enc_out)
+{
+	DatasetEncoding *enc;
+	Model	   *model = model_deserialize(VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &enc);
+
+	predict_check_text(enc->label_name, "The label name");
+	if (enc->label_type)
+		predict_check_text(enc->label_type, "The label type");
+	for (int i = 0; i < enc->nfeatures; i++)
+	{
+		predict_check_text(enc->features[i].name, psprintf("The name of feature %d", i + 1));
+		predict_check_words(enc->features[i].vocab, enc->features[i].nvocab,
+							"Vocabulary entry", i + 1);
+	}
+	predict_check_words(enc->classes, enc->nclasses, "Class label", 0);
+	if (enc_out)
+		*enc_out = enc;
+	return model;
+}
+
 /* deserialise a blob into a cache slot's own context */
 static void
 predict_fill(CachedModel *c, bytea *blob)
@@ -66,13 +184,7 @@ predict_fill(CachedModel *c, bytea *blob)
 	MemoryContext old = MemoryContextSwitchTo(c->cxt);
 
 	trial_set_blas_threads();
-	c->model = model_deserialize(VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &c->enc);
-	/* text from a blob becomes SQL text: it must be valid in this encoding */
-	for (int i = 0; i < c->enc->nclasses; i++)
-		pg_verifymbstr(c->enc->classes[i], strlen(c->enc->classes[i]), false);
-	for (int i = 0; i < c->enc->nfeatures; i++)
-		for (int k = 0; k < c->enc->features[i].nvocab; k++)
-			pg_verifymbstr(c->enc->features[i].vocab[k], strlen(c->enc->features[i].vocab[k]), false);
+	c->model = predict_load(blob, &c->enc);
 	c->vocabs = palloc0(sizeof(Vocab *) * Max(c->enc->nfeatures, 1));
 	for (int i = 0; i < c->enc->nfeatures; i++)
 		if (c->enc->features[i].kind == FEATURE_ONEHOT)
@@ -82,44 +194,83 @@ predict_fill(CachedModel *c, bytea *blob)
 	MemoryContextSwitchTo(old);
 }
 
-static TransactionId
-predict_row_xmin(int64 model_id)
+/* the row version holding the model now; false when no row is visible */
+static bool
+predict_model_version(int64 model_id, ModelVersion *v)
 {
 	Oid			types[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(model_id)};
-	TransactionId xmin = InvalidTransactionId;
+	bool		found = false;
 
+	memset(v, 0, sizeof(*v));
+	v->model_id = model_id;
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT xmin::text FROM hptune.models WHERE model_id = $1",
+	if (SPI_execute_with_args("SELECT tableoid, ctid, xmin,"
+							  " pg_catalog.substring(model, 1, 24)"
+							  " FROM hptune.models WHERE model_id OPERATOR(pg_catalog.=) $1",
 							  1, types, values, NULL, true, 1) == SPI_OK_SELECT &&
 		SPI_processed == 1)
-		xmin = (TransactionId) strtoul(SPI_getvalue(SPI_tuptable->vals[0],
-													SPI_tuptable->tupdesc, 1), NULL, 10);
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		d;
+
+		v->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(tup, desc, 2, &isnull)), &v->ctid);
+		v->xmin = DatumGetTransactionId(SPI_getbinval(tup, desc, 3, &isnull));
+		d = SPI_getbinval(tup, desc, 4, &isnull);
+		if (!isnull)
+		{
+			bytea	   *h = DatumGetByteaPP(d);
+
+			v->header_len = Min(VARSIZE_ANY_EXHDR(h), PREDICT_BLOB_HEADER);
+			memcpy(v->header, VARDATA_ANY(h), v->header_len);
+		}
+		found = true;
+	}
 	SPI_finish();
-	return xmin;
+	return found;
 }
 
-static CachedModel *
-predict_get_model(FunctionCallInfo fcinfo, int64 model_id)
+static bool
+predict_same_version(const ModelVersion *a, const ModelVersion *b)
 {
-	CachedModel *volatile c = (CachedModel *) fcinfo->flinfo->fn_extra;
-	TransactionId xmin;
-	bytea	   *blob;
+	return a->model_id == b->model_id && a->relid == b->relid &&
+		ItemPointerEquals((ItemPointer) &a->ctid, (ItemPointer) &b->ctid) &&
+		a->xmin == b->xmin && a->header_len == b->header_len &&
+		memcmp(a->header, b->header, a->header_len) == 0;
+}
 
-	if (c && c->model_id == model_id && c->model)
-		return c;
-	xmin = predict_row_xmin(model_id);
-	for (int i = 0; i < PREDICT_CACHE_SIZE; i++)
+/* the model, from the cache when its row is unchanged */
+static CachedModel *
+predict_lookup(int64 model_id)
+{
+	ModelVersion version;
+	bool		found;
+	bytea	   *blob = NULL;
+	CachedModel *volatile c;
+	bool		pushed = predict_push_snapshot();
+
+	found = predict_model_version(model_id, &version);
+	for (int i = 0; found && i < PREDICT_CACHE_SIZE; i++)
 	{
 		c = &predict_cache[i];
-		if (c->model && c->model_id == model_id && c->xmin == xmin &&
-			c->userid == GetUserId() && TransactionIdIsValid(xmin))
+		if (c->model && c->userid == GetUserId() &&
+			predict_same_version(&c->version, &version))
 		{
-			fcinfo->flinfo->fn_extra = c;
+			if (pushed)
+				PopActiveSnapshot();
 			return c;
 		}
 	}
+	/* not cached, or not visible: catalog_get_model says which */
 	blob = catalog_get_model(model_id, NULL, NULL);
+	if (pushed)
+		PopActiveSnapshot();
+	if (!found)
+		elog(ERROR, "model " INT64_FORMAT " vanished between two reads", model_id);
+
 	c = &predict_cache[predict_cache_next];
 	predict_cache_next = (predict_cache_next + 1) % PREDICT_CACHE_SIZE;
 	if (c->cxt == NULL)
@@ -128,8 +279,7 @@ predict_get_model(FunctionCallInfo fcinfo, int64 model_id)
 	else
 		MemoryContextReset(c->cxt);
 	c->model = NULL;
-	c->model_id = model_id;
-	c->xmin = xmin;
+	c->version = version;
 	c->userid = GetUserId();
 	PG_TRY();
 	{
@@ -142,8 +292,47 @@ predict_get_model(FunctionCallInfo fcinfo, int64 model_id)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	fcinfo->flinfo->fn_extra = c;
 	return c;
+}
+
+/*
+ * A call site's pin on a cache entry, in fn_extra: valid while the model id,
+ * the role and the command are the same.  An expression can outlive a
+ * statement (PL/pgSQL keeps a simple expression's state for the whole
+ * transaction); any write since the pin, such as an UPDATE of the blob,
+ * advances the command id, so the next call looks the model up again.
+ */
+typedef struct PredictPin
+{
+	CachedModel *entry;
+	int64		model_id;
+	Oid			userid;
+	LocalTransactionId lxid;
+	CommandId	cid;
+} PredictPin;
+
+/* the statement's model: looked up on the first call, then pinned */
+static CachedModel *
+predict_get_model(FunctionCallInfo fcinfo, int64 model_id)
+{
+	PredictPin *pin = (PredictPin *) fcinfo->flinfo->fn_extra;
+	CommandId	cid = GetCurrentCommandId(false);
+
+	if (pin == NULL)
+		pin = fcinfo->flinfo->fn_extra =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PredictPin));
+	else if (pin->entry && pin->entry->model && pin->model_id == model_id &&
+			 pin->entry->version.model_id == model_id &&
+			 pin->userid == GetUserId() && pin->lxid == MyProc->lxid &&
+			 pin->cid == cid)
+		return pin->entry;
+	pin->entry = NULL;
+	pin->entry = predict_lookup(model_id);
+	pin->model_id = model_id;
+	pin->userid = GetUserId();
+	pin->lxid = MyProc->lxid;
+	pin->cid = cid;
+	return pin->entry;
 }
 
 /* encode a numeric array as the model's whole input row */
@@ -161,6 +350,38 @@ predict_encode_array(CachedModel *c, ArrayType *arr, Oid typid)
 					 errhint("Pass the row, e.g. hptune.predict(model_id, t) FROM t.")));
 	encode_dense(&f, typid, PointerGetDatum(arr), false, c->input,
 				 (RowRef) {.what = "The array"});
+}
+
+static const char *
+predict_kind_words(FeatureKind kind)
+{
+	switch (kind)
+	{
+		case FEATURE_NUMERIC:
+			return "a number";
+		case FEATURE_BOOLEAN:
+			return "a boolean";
+		case FEATURE_ARRAY:
+			return "an array of numbers or booleans";
+		case FEATURE_ONEHOT:
+			return "text or an enum";
+	}
+	return "unknown";
+}
+
+/* a row's column must have the kind its feature had in training */
+static void
+predict_check_column(const FeatureSpec *f, Oid typid)
+{
+	FeatureKind kind;
+
+	if (!encode_type_kind(typid, &kind) || kind != f->kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" of the row does not match the training data", f->name),
+				 errdetail("The model was trained on %s there; the row has type %s.",
+						   predict_kind_words(f->kind), format_type_be(typid)),
+				 errhint("Pass a row with the training query's columns, of the same types.")));
 }
 
 /* encode a row: the model's feature columns, matched by name */
@@ -192,6 +413,7 @@ predict_encode_row(CachedModel *c, HeapTupleHeader rec)
 					 errmsg("the row has no column \"%s\"", f->name),
 					 errdetail("The model was trained on feature \"%s\".", f->name),
 					 errhint("Pass a row with the training query's feature columns.")));
+		predict_check_column(f, TupleDescAttr(desc, att)->atttypid);
 		d = heap_getattr(&tuple, att + 1, desc, &isnull);
 		if (isnull && !f->has_impute)
 			ereport(ERROR,
@@ -280,6 +502,20 @@ hptune_predict_class(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(c->enc->classes[best]));
 }
 
+/* an argument that must not be null: 22004 naming it */
+static void
+predict_arg_not_null(FunctionCallInfo fcinfo, int argno, const char *name,
+					 const char *hint)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name),
+				 errdetail("hptune.%s() was called with %s => NULL.",
+						   get_func_name(fcinfo->flinfo->fn_oid), name),
+				 errhint("%s", hint)));
+}
+
 static Jsonb *
 predict_metrics_jsonb(const EpochResult *r, const char *extra_key, double extra)
 {
@@ -302,18 +538,26 @@ Datum
 hptune_predict_query(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int64		model_id = PG_GETARG_INT64(0);
-	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	char	   *key = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
-	bytea	   *blob = catalog_get_model(model_id, NULL, NULL);
+	int64		model_id;
+	char	   *query;
+	char	   *key;
 	DatasetEncoding *enc;
-	Model	   *model = model_deserialize(VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &enc);
+	Model	   *model;
 	char	  **keys;
-	Dataset		d = loader_load_features(query, enc, key, &keys);
-	int			k = model_num_outputs(model);
+	Dataset		d;
+	int			k;
 	float	   *out;
-	Datum	   *elems = palloc(sizeof(Datum) * k);
+	Datum	   *elems;
 
+	predict_arg_not_null(fcinfo, 0, "model_id", "Pass the model_id of a row of hptune.models.");
+	predict_arg_not_null(fcinfo, 1, "query", "Pass a query that returns the training query's feature columns.");
+	model_id = PG_GETARG_INT64(0);
+	query = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	key = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	model = predict_load(predict_fetch_blob(model_id), &enc);
+	d = loader_load_features(query, enc, key, &keys);
+	k = model_num_outputs(model);
+	elems = palloc(sizeof(Datum) * k);
 	loader_check_memory(sizeof(float) * d.nrows * k + dataset_bytes(d.nrows, d.ncols),
 						"the predictions", "Raise hptune.max_memory, or predict fewer rows at a time.");
 	out = palloc_extended(sizeof(float) * Max(d.nrows, 1) * k, MCXT_ALLOC_HUGE);
@@ -355,9 +599,8 @@ hptune_evaluate(PG_FUNCTION_ARGS)
 {
 	int64		model_id = PG_GETARG_INT64(0);
 	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	bytea	   *blob = catalog_get_model(model_id, NULL, NULL);
 	DatasetEncoding *enc;
-	Model	   *model = model_deserialize(VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &enc);
+	Model	   *model = predict_load(predict_fetch_blob(model_id), &enc);
 	Dataset		d = loader_load_encoded(query, "evaluation", enc, NULL, 0);
 	EpochResult r;
 
@@ -376,8 +619,7 @@ Datum
 hptune_model_summary(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	bytea	   *blob = catalog_get_model(PG_GETARG_INT64(0), NULL, NULL);
-	Model	   *model = model_deserialize(VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), NULL);
+	Model	   *model = predict_load(predict_fetch_blob(PG_GETARG_INT64(0)), NULL);
 	int			n;
 	char	  **lines = model_summary(model, &n);
 
@@ -443,6 +685,19 @@ predict_seed(Jsonb *options)
 					 errmsg("options.seed must be a number"),
 					 errdetail("options is %s.", JsonbToCString(NULL, &options->root, 0)),
 					 errhint("Pass an integer, such as '{\"seed\": 42}'.")));
+		{
+			double		d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+															   NumericGetDatum(v.val.numeric)));
+
+			/* numeric_int8 rounds; beyond bigint it would fail without saying why */
+			if (!(fabs(d) < 9.2e18))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("options.seed is out of range"),
+						 errdetail("options is %s; a seed is a bigint.",
+								   JsonbToCString(NULL, &options->root, 0)),
+						 errhint("Pass an integer such as '{\"seed\": 42}'.")));
+		}
 		return (uint64) DatumGetInt64(DirectFunctionCall1(numeric_int8,
 														  NumericGetDatum(v.val.numeric)));
 	}
@@ -477,22 +732,25 @@ predict_train(const Study *study, const char *hypermodel, Jsonb *hps,
 	return trial_run(&run);
 }
 
+/*
+ * The arguments fit() and retrain() share, by position: train, epochs,
+ * batch_size, options.  NULL is refused where the SQL default is not NULL.
+ */
 static void
-predict_train_args(FunctionCallInfo fcinfo, SearchArgs *a, int first)
+predict_train_args(FunctionCallInfo fcinfo, SearchArgs *a, int train, int epochs,
+				   int batch_size, int options)
 {
 	memset(a, 0, sizeof(SearchArgs));
-	a->train = PG_ARGISNULL(first) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(first));
-	if (a->train == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("train must not be null"),
-				 errhint("Pass train => a query whose last column is the label.")));
+	predict_arg_not_null(fcinfo, train, "train", "Pass train => a query whose last column is the label.");
+	predict_arg_not_null(fcinfo, epochs, "epochs", "Pass epochs => a positive number, or leave it out for 1.");
+	predict_arg_not_null(fcinfo, batch_size, "batch_size", "Pass batch_size => a positive number, or leave it out for 32.");
+	predict_arg_not_null(fcinfo, options, "options", "Pass options => '{}', or leave it out.");
+	a->train = text_to_cstring(PG_GETARG_TEXT_PP(train));
+	a->epochs = PG_GETARG_INT32(epochs);
+	a->batch_size = PG_GETARG_INT32(batch_size);
+	a->options = PG_GETARG_JSONB_P(options);
 }
 
-/*
- * fit(hypermodel, hyperparameters, train, validation, validation_split,
- *	   label, features, epochs, batch_size, options)
- */
 /* {"model_id", "best_step", "metrics", "epoch_seconds", "load_seconds"} */
 static Jsonb *
 predict_fit_result(const TrialTraining *tt, const TrainData *data)
@@ -512,6 +770,10 @@ predict_fit_result(const TrialTraining *tt, const TrainData *data)
 	return hpjson_end(&o);
 }
 
+/*
+ * fit(hypermodel, hyperparameters, train, validation, validation_split,
+ *	   label, features, epochs, batch_size, options)
+ */
 PG_FUNCTION_INFO_V1(hptune_fit);
 Datum
 hptune_fit(PG_FUNCTION_ARGS)
@@ -520,21 +782,15 @@ hptune_fit(PG_FUNCTION_ARGS)
 	TrainData  *data;
 	TrialTraining *tt;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("hypermodel and hyperparameters must not be null"),
-				 errhint("Pass hypermodel => 'mlp' and hyperparameters => '{}' for the defaults.")));
-	predict_train_args(fcinfo, &a, 2);
+	predict_arg_not_null(fcinfo, 0, "hypermodel", "Pass hypermodel => 'mlp' or 'linear'.");
+	predict_arg_not_null(fcinfo, 1, "hyperparameters", "Pass hyperparameters => '{}' for the defaults.");
+	predict_train_args(fcinfo, &a, 2, 7, 8, 9);
 	a.validation = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	a.has_validation_split = !PG_ARGISNULL(4);
 	a.validation_split = a.has_validation_split ? PG_GETARG_FLOAT8(4) : 0;
 	a.label = PG_ARGISNULL(5) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(5));
 	if (!PG_ARGISNULL(6))
 		trial_args_features(&a, PG_GETARG_ARRAYTYPE_P(6));
-	a.epochs = PG_ARGISNULL(7) ? 1 : PG_GETARG_INT32(7);
-	a.batch_size = PG_ARGISNULL(8) ? 32 : PG_GETARG_INT32(8);
-	a.options = PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9);
 	trial_args_check(&a);
 
 	tt = predict_train(NULL, text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_JSONB_P(1),
@@ -564,17 +820,15 @@ hptune_retrain(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("study \"%s\" has no hypermodel to retrain", study->name),
 				 errhint("retrain() needs a study created with hypermodel => 'mlp' or 'linear'.")));
-	predict_train_args(fcinfo, &a, 1);
-	a.epochs = PG_ARGISNULL(2) ? 1 : PG_GETARG_INT32(2);
+	predict_train_args(fcinfo, &a, 1, 2, 5, 6);
 	a.label = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
-	a.batch_size = PG_ARGISNULL(5) ? 32 : PG_GETARG_INT32(5);
 	if (!PG_ARGISNULL(4))
 		trial_args_features(&a, PG_GETARG_ARRAYTYPE_P(4));
-	a.options = PG_ARGISNULL(6) ? NULL : PG_GETARG_JSONB_P(6);
 	trial_args_check(&a);
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT hyperparameters FROM hptune.leaderboard"
-							  " WHERE study_id = $1 ORDER BY rank, trial_id LIMIT 1",
+							  " WHERE study_id OPERATOR(pg_catalog.=) $1"
+							  " ORDER BY rank, trial_id LIMIT 1",
 							  1, types, values, NULL, true, 1) == SPI_OK_SELECT &&
 		SPI_processed == 1)
 	{

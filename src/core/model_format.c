@@ -25,6 +25,17 @@
  *				label_type (str), nclasses (u32), classes (str x nclasses)
  *	 str = u32 length (0xFFFFFFFF for none) + bytes, no terminator
  *
+ * The encoding is what the shell trusts when it encodes a row for the
+ * network, so it is checked as strictly as the weights: kinds, widths
+ * (numbers and booleans one column, one-hot features one per vocabulary
+ * entry), and offsets laid out exactly as the loader lays them out (dense
+ * features from column 0 in feature order, then one-hot features), so that
+ * the features fill every input column exactly once; feature and label
+ * names present and not empty; one class label per output.  What depends
+ * on the server (text valid in the database encoding, distinct vocabulary
+ * entries and labels, column types) the shell checks when it loads a blob
+ * (src/predict.c).
+ *
  * A blob comes from a table anyone with the right privileges can write, so
  * reading trusts nothing: model_deserialize parses twice.  The first pass
  * checks everything (header, checksum, every length against the bytes
@@ -179,6 +190,58 @@ format_check_floats(const float *v, int64_t n, const char *what)
 }
 
 /*
+ * Where each feature's columns lie, as the loader lays them out: the dense
+ * features (numbers, booleans, arrays) first, in feature order from column
+ * 0, then the one-hot features in feature order.  Every input column
+ * belongs to exactly one feature, so the row encoders, which write each
+ * feature at its offset, fill the whole input and nothing else.  Checked
+ * one feature at a time, so the reader needs no memory for it.
+ */
+typedef struct FormatLayout
+{
+	int64_t		dense_next;		/* where the next dense feature starts */
+	int64_t		onehot_start;	/* first one-hot column, -1 before one */
+	int64_t		onehot_next;	/* where the next one-hot feature starts */
+} FormatLayout;
+
+static void
+format_layout_init(FormatLayout *l)
+{
+	l->dense_next = 0;
+	l->onehot_start = -1;
+	l->onehot_next = 0;
+}
+
+/* false when the feature does not start where the layout puts it */
+static bool
+format_layout_step(FormatLayout *l, FeatureKind kind, int offset, int width,
+				   int64_t *expected)
+{
+	if (kind != FEATURE_ONEHOT)
+	{
+		*expected = l->dense_next;
+		l->dense_next += width;
+	}
+	else
+	{
+		if (l->onehot_start < 0)
+			l->onehot_start = l->onehot_next = offset;
+		*expected = l->onehot_next;
+		l->onehot_next += width;
+	}
+	return offset == *expected;
+}
+
+/* false when the features do not fill exactly the ncols input columns */
+static bool
+format_layout_complete(const FormatLayout *l, int ncols)
+{
+	if (l->onehot_start < 0)
+		return l->dense_next == ncols;
+	return l->onehot_start == l->dense_next && l->onehot_next == ncols;
+}
+
+/*
  * The reader's structural rules, applied before writing, so that a loader
  * bug shows when a model is saved, not later as a "corrupted" model.
  */
@@ -186,6 +249,7 @@ static void
 format_check_encoding(const DatasetEncoding *enc, const Model *m)
 {
 	const char *problem = NULL;
+	FormatLayout layout;
 
 	if (enc->ncols != m->ninputs || enc->task != m->task)
 		problem = "its width or task differs from the model's";
@@ -195,18 +259,26 @@ format_check_encoding(const DatasetEncoding *enc, const Model *m)
 	else if (enc->nclasses < 0 || (enc->nclasses > 0 && enc->classes == NULL) ||
 			 (m->task == TASK_CLASSIFICATION && enc->nclasses != m->noutputs))
 		problem = "its class list does not match the model's outputs";
+	else if (enc->label_name == NULL || enc->label_name[0] == '\0')
+		problem = "it has no label name";
+	format_layout_init(&layout);
 	for (int f = 0; problem == NULL && f < enc->nfeatures; f++)
 	{
 		const FeatureSpec *fs = &enc->features[f];
+		int64_t		expected;
 
-		if ((unsigned) fs->kind > FEATURE_ONEHOT || fs->width < 1 ||
+		if (fs->name == NULL || fs->name[0] == '\0' ||
+			(unsigned) fs->kind > FEATURE_ONEHOT || fs->width < 1 ||
 			fs->offset < 0 || (int64_t) fs->offset + fs->width > enc->ncols ||
 			((fs->kind == FEATURE_NUMERIC || fs->kind == FEATURE_BOOLEAN) && fs->width != 1) ||
 			(fs->kind == FEATURE_ONEHOT ? fs->nvocab != fs->width : fs->nvocab != 0) ||
 			(fs->nvocab > 0 && fs->vocab == NULL) ||
-			!isfinite(fs->impute_value))
+			!isfinite(fs->impute_value) ||
+			!format_layout_step(&layout, fs->kind, fs->offset, fs->width, &expected))
 			problem = core_psprintf("feature %d is inconsistent", f + 1);
 	}
+	if (problem == NULL && !format_layout_complete(&layout, enc->ncols))
+		problem = "its features do not fill the model's inputs";
 	if (problem)
 		core_error(CORE_ERR_INTERNAL, "dataset encoding does not describe the model",
 				   core_psprintf("The encoding cannot be saved: %s.", problem), NULL);
@@ -232,7 +304,7 @@ format_write_encoding(FormatWriter *w, const DatasetEncoding *enc)
 	}
 	format_put_u32(w, enc->ncols);
 	format_put_u32(w, enc->task);
-	format_put_str(w, enc->label_name);
+	format_put_required_str(w, enc->label_name, "label name");
 	format_put_str(w, enc->label_type);
 	format_put_u32(w, enc->nclasses);
 	for (int c = 0; c < enc->nclasses; c++)
@@ -313,6 +385,7 @@ typedef struct FormatReader
 	size_t		pos;
 	size_t		len;
 	bool		build;			/* second pass: fill the outputs */
+	uint32_t	last_str_len;	/* of the last string read */
 	/* the encoding's single allocation, measured then carved */
 	size_t		ptr_bytes;		/* structs and pointer arrays */
 	size_t		char_bytes;		/* strings with terminators */
@@ -440,6 +513,7 @@ format_get_str(FormatReader *r, bool nullable, const char *what)
 		return NULL;
 	}
 	p = format_take(r, n, what);
+	r->last_str_len = n;
 	if (memchr(p, '\0', n) != NULL)
 		format_corrupt("The %s contains a zero byte.", what);
 	if (!r->build)
@@ -452,6 +526,30 @@ format_get_str(FormatReader *r, bool nullable, const char *what)
 	s[n] = '\0';
 	r->char_next += (size_t) n + 1;
 	return s;
+}
+
+/* whether the string format_get_str read last was empty ("") */
+static bool
+format_last_str_empty(const FormatReader *r)
+{
+	return r->last_str_len == 0;
+}
+
+static const char *
+format_kind_name(FeatureKind kind)
+{
+	switch (kind)
+	{
+		case FEATURE_NUMERIC:
+			return "a number";
+		case FEATURE_BOOLEAN:
+			return "a boolean";
+		case FEATURE_ARRAY:
+			return "an array";
+		case FEATURE_ONEHOT:
+			return "a text";
+	}
+	return "unknown";
 }
 
 /* room for n items of size bytes among the encoding's structs */
@@ -493,25 +591,37 @@ format_read_config(FormatReader *r, ModelConfig *c)
 }
 
 static void
-format_read_feature(FormatReader *r, FeatureSpec *fs, int ncols_limit)
+format_read_feature(FormatReader *r, FeatureSpec *fs, int ncols_limit,
+					int number, FormatLayout *layout)
 {
 	FeatureSpec tmp;
 	const char **vocab;
+	int64_t		expected;
 
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.name = format_get_str(r, false, "feature name");
+	if (format_last_str_empty(r))
+		format_corrupt("Feature %d has an empty name.", number);
 	tmp.kind = (FeatureKind) format_get_count(r, FEATURE_ONEHOT, "feature kind");
 	tmp.offset = format_get_count(r, ncols_limit, "feature offset");
 	tmp.width = format_get_count(r, ncols_limit, "feature width");
 	tmp.nvocab = format_get_count(r, ncols_limit, "vocabulary size");
 	if (tmp.width < 1 || (int64_t) tmp.offset + tmp.width > ncols_limit)
-		format_corrupt("A feature fills columns %d to %d of %d.",
-									 tmp.offset + 1, tmp.offset + tmp.width,
-									 ncols_limit);
+		format_corrupt("Feature %d fills columns %d to %d of %d.", number,
+					   tmp.offset + 1, tmp.offset + tmp.width, ncols_limit);
 	if ((tmp.kind == FEATURE_NUMERIC || tmp.kind == FEATURE_BOOLEAN) && tmp.width != 1)
-		format_corrupt("A scalar feature is wider than one column.");
-	if (tmp.kind == FEATURE_ONEHOT ? tmp.nvocab != tmp.width : tmp.nvocab != 0)
-		format_corrupt("A feature's vocabulary does not match its width.");
+		format_corrupt("Feature %d (%s) is %d columns wide; a number or boolean is not wider than one column.",
+					   number, format_kind_name(tmp.kind), tmp.width);
+	if (tmp.kind == FEATURE_ONEHOT && tmp.nvocab != tmp.width)
+		format_corrupt("Feature %d (a text) has %d vocabulary entries; its width is %d.",
+					   number, tmp.nvocab, tmp.width);
+	if (tmp.kind != FEATURE_ONEHOT && tmp.nvocab != 0)
+		format_corrupt("Feature %d (%s) has a vocabulary; only a text feature has one.",
+					   number, format_kind_name(tmp.kind));
+	if (!format_layout_step(layout, tmp.kind, tmp.offset, tmp.width, &expected))
+		format_corrupt("Feature %d (%s) starts at column %d; the layout puts it at column %lld.",
+					   number, format_kind_name(tmp.kind), tmp.offset + 1,
+					   (long long) expected + 1);
 	vocab = format_carve(r, tmp.nvocab, sizeof(char *));
 	for (int v = 0; v < tmp.nvocab; v++)
 	{
@@ -537,16 +647,24 @@ format_read_encoding(FormatReader *r, DatasetEncoding *enc, const Model *m)
 	DatasetEncoding tmp;
 	FeatureSpec *features;
 	const char **classes;
+	FormatLayout layout;
 
 	memset(&tmp, 0, sizeof(tmp));
+	format_layout_init(&layout);
 	tmp.nfeatures = format_get_count(r, (uint32_t) m->ninputs, "feature count");
 	features = format_carve(r, tmp.nfeatures, sizeof(FeatureSpec));
 	for (int f = 0; f < tmp.nfeatures; f++)
-		format_read_feature(r, features ? &features[f] : NULL, m->ninputs);
+		format_read_feature(r, features ? &features[f] : NULL, m->ninputs,
+							f + 1, &layout);
+	if (!format_layout_complete(&layout, m->ninputs))
+		format_corrupt("The features do not fill the model's %d inputs exactly once.",
+					   m->ninputs);
 	tmp.features = features;
 	tmp.ncols = format_get_count(r, INT32_MAX, "column count");
 	tmp.task = (TaskKind) format_get_count(r, TASK_REGRESSION, "task");
-	tmp.label_name = format_get_str(r, true, "label name");
+	tmp.label_name = format_get_str(r, false, "label name");
+	if (format_last_str_empty(r))
+		format_corrupt("The label name is empty.");
 	tmp.label_type = format_get_str(r, true, "label type");
 	tmp.nclasses = format_get_count(r, MODEL_MAX_UNITS, "class count");
 	if (tmp.ncols != m->ninputs)

@@ -7,7 +7,9 @@
  * Each input is tried twice: as it is, which mostly exercises the header
  * and checksum, and with the checksum recomputed over its payload, so that
  * mutations reach the parser behind it.  A blob that is accepted must be
- * usable (one prediction) and canonical (serialising it again gives the
+ * usable (one prediction), its feature descriptions consistent (checked
+ * here independently of the reader: the row encoders write each feature at
+ * its offset and width), and canonical (serialising it again gives the
  * same bytes); anything else aborts, which libFuzzer reports.
  *
  * shim_test.c's core_error longjmps to core_test_jmp; model_deserialize
@@ -21,6 +23,48 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * What the shell trusts in an accepted encoding, checked independently of
+ * the reader: kinds in range, scalar features one column wide, one-hot
+ * features one column per vocabulary entry, every input column covered by
+ * exactly one feature, names present, one class label per output.
+ */
+static void
+fuzz_check_encoding(const DatasetEncoding *e, const Model *m)
+{
+	int			n = model_num_inputs(m);
+	unsigned char *owner = calloc(n, 1);
+
+	if (e->ncols != n || e->label_name == NULL || e->label_name[0] == '\0' ||
+		(e->task == TASK_CLASSIFICATION && e->nclasses != model_num_outputs(m)))
+		abort();
+	for (int f = 0; f < e->nfeatures; f++)
+	{
+		const FeatureSpec *fs = &e->features[f];
+
+		if (fs->name == NULL || fs->name[0] == '\0' ||
+			(unsigned) fs->kind > FEATURE_ONEHOT || fs->width < 1 ||
+			fs->offset < 0 || fs->offset > n - fs->width ||
+			((fs->kind == FEATURE_NUMERIC || fs->kind == FEATURE_BOOLEAN) && fs->width != 1) ||
+			(fs->kind == FEATURE_ONEHOT) != (fs->nvocab > 0) ||
+			(fs->kind == FEATURE_ONEHOT && fs->nvocab != fs->width))
+			abort();
+		for (int v = 0; v < fs->nvocab; v++)
+			if (fs->vocab[v] == NULL)
+				abort();
+		for (int k = 0; k < fs->width; k++)
+			if (owner[fs->offset + k]++)
+				abort();		/* two features share a column */
+	}
+	for (int k = 0; k < n; k++)
+		if (!owner[k])
+			abort();			/* a column no feature fills */
+	for (int c = 0; c < e->nclasses; c++)
+		if (e->classes[c] == NULL)
+			abort();
+	free(owner);
+}
 
 static void
 fuzz_one(const uint8_t *data, size_t size)
@@ -38,6 +82,7 @@ fuzz_one(const uint8_t *data, size_t size)
 		void	   *again;
 
 		m = model_deserialize(data, size, &e);
+		fuzz_check_encoding(e, m);
 		x = calloc(model_num_inputs(m), sizeof(float));
 		out = calloc(model_num_outputs(m), sizeof(float));
 		for (int i = 0; i < model_num_inputs(m); i++)

@@ -2,7 +2,8 @@
  * gen_corpus.c
  *	  Writes valid model blobs into a directory, as the fuzzer's seed
  *	  corpus: mlp and linear, classification and regression, with and
- *	  without normalisation and vocabularies.
+ *	  without normalisation and vocabularies, and every feature kind
+ *	  interleaved.
  */
 #include "core/model.h"
 
@@ -12,6 +13,68 @@
 
 static const char *vocab[] = {"a", "bb"};
 static const char *classes[] = {"no", "yes", "maybe"};
+
+static void
+gen_write(const char *dir, int n, const void *blob, size_t len)
+{
+	char		path[512];
+	FILE	   *fp;
+
+	snprintf(path, sizeof(path), "%s/seed_%d", dir, n);
+	fp = fopen(path, "wb");
+	if (fp == NULL || fwrite(blob, 1, len, fp) != len)
+	{
+		perror(path);
+		exit(1);
+	}
+	fclose(fp);
+}
+
+/*
+ * Every feature kind, interleaved as a query returns them (text, array,
+ * boolean, text, number), with imputation: the layout the loader builds,
+ * dense columns first, so that mutations reach every rule of the feature
+ * descriptions.
+ */
+static int
+gen_mixed(const char *dir, int count)
+{
+	static const char *colors[] = {"blue", "green", "red"};
+	static const char *sizes[] = {"L", "S"};
+	FeatureSpec f[5];
+	DatasetEncoding e;
+	ModelConfig c;
+	Model	   *m;
+	void	   *blob;
+	size_t		len;
+
+	memset(f, 0, sizeof(f));
+	f[0] = (FeatureSpec) {.name = "color",.kind = FEATURE_ONEHOT,.offset = 4,.width = 3,
+	.nvocab = 3,.vocab = colors};
+	f[1] = (FeatureSpec) {.name = "pixels",.kind = FEATURE_ARRAY,.offset = 0,.width = 2,
+	.has_impute = true,.impute_value = 0.5f};
+	f[2] = (FeatureSpec) {.name = "indoor",.kind = FEATURE_BOOLEAN,.offset = 2,.width = 1};
+	f[3] = (FeatureSpec) {.name = "size",.kind = FEATURE_ONEHOT,.offset = 7,.width = 2,
+	.nvocab = 2,.vocab = sizes};
+	f[4] = (FeatureSpec) {.name = "n",.kind = FEATURE_NUMERIC,.offset = 3,.width = 1};
+	memset(&e, 0, sizeof(e));
+	e.nfeatures = 5;
+	e.features = f;
+	e.ncols = 9;
+	for (int task = 0; task < 2; task++)
+	{
+		e.task = (TaskKind) task;
+		e.label_name = "label";
+		e.label_type = task == 0 ? "text" : NULL;
+		e.nclasses = task == 0 ? 2 : 0;
+		e.classes = task == 0 ? classes : NULL;
+		model_config_init(&c, HYPERMODEL_LINEAR, 4);
+		m = model_create(&c, &e);
+		blob = model_serialize(m, &e, &len);
+		gen_write(dir, count++, blob, len);
+	}
+	return count;
+}
 
 int
 main(int argc, char **argv)
@@ -85,6 +148,7 @@ main(int argc, char **argv)
 				}
 				fclose(fp);
 			}
+	count = gen_mixed(dir, count);
 	printf("%d seeds written to %s\n", count, dir);
 	return 0;
 }

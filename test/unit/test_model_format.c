@@ -2,7 +2,8 @@
  * test_model_format.c
  *	  The model blob: round trips, and every kind of damage rejected with
  *	  CORE_ERR_CORRUPTED (truncation at every length, flipped bytes, wrong
- *	  magic or version, huge declared sizes).
+ *	  magic or version, huge declared sizes, inconsistent feature
+ *	  descriptions).
  */
 #include "core/model_internal.h"
 #include "unit.h"
@@ -342,6 +343,86 @@ TEST(test_huge_declared_sizes)
 	free(blob);
 }
 
+/* where a feature's kind is stored: after its name (u32 length, bytes) */
+static size_t
+feature_kind_offset(const uint8_t *blob, size_t len, const char *name)
+{
+	size_t		n = strlen(name);
+
+	for (size_t i = 0; i + 4 + n < len; i++)
+		if (blob[i] == n && blob[i + 1] == 0 && blob[i + 2] == 0 && blob[i + 3] == 0 &&
+			memcmp(blob + i + 4, name, n) == 0)
+			return i + 4 + n;
+	return 0;
+}
+
+/*
+ * Feature descriptions edited with the checksum fixed: whatever the row
+ * encoders would trust (kinds, widths, offsets) must be consistent, or the
+ * blob is refused.  Fields after the name: kind, offset, width, nvocab.
+ */
+TEST(test_feature_descriptions)
+{
+	size_t		len;
+	Model	   *m;
+	uint8_t    *blob = blob_make(TASK_CLASSIFICATION, &len, &m);
+	uint8_t    *copy = malloc(len);
+	size_t		size_at = feature_kind_offset(blob, len, "size");
+	size_t		indoor_at = feature_kind_offset(blob, len, "indoor");
+	size_t		color_at = feature_kind_offset(blob, len, "color");
+	struct
+	{
+		size_t		off;
+		uint32_t	value;
+		const char *detail;
+	}			cases[] = {
+		{size_at, FEATURE_NUMERIC, "wider than one column"},
+		{size_at, FEATURE_ONEHOT, "vocabulary"},
+		{size_at, 4, "feature kind is 4"},
+		{size_at + 4, 1, "starts at column 2"},
+		{indoor_at, FEATURE_ONEHOT, "vocabulary"},
+		{indoor_at + 4, 1, "starts at column 2; the layout puts it at column 3"},
+		{indoor_at + 4, 3, "starts at column 4"},
+		{indoor_at + 8, 2, "wider than one column"},
+		{color_at, FEATURE_ARRAY, "vocabulary"},
+		{color_at + 4, 2, "do not fill"},
+		{color_at + 4, 4, "columns 5 to 7 of 6"},
+		{color_at + 8, 2, "vocabulary"},
+	};
+
+	CHECK(size_at > 0 && indoor_at > 0 && color_at > 0);
+	for (int i = 0; i < (int) (sizeof(cases) / sizeof(cases[0])); i++)
+	{
+		memcpy(copy, blob, len);
+		put_u32(copy + cases[i].off, cases[i].value);
+		blob_fix_crc(copy, len);
+		EXPECT_ERROR(CORE_ERR_CORRUPTED, model_deserialize(copy, len, NULL));
+		if (strstr(core_test_last_detail, cases[i].detail) == NULL)
+		{
+			printf("  case %d: detail \"%s\"\n", i, core_test_last_detail);
+			CHECK(false);
+		}
+	}
+
+	/*
+	 * A boolean declared as a one-column array is a consistent description:
+	 * it is read, and the shell checks rows against the declared kind.
+	 */
+	memcpy(copy, blob, len);
+	put_u32(copy + indoor_at, FEATURE_ARRAY);
+	blob_fix_crc(copy, len);
+	{
+		DatasetEncoding *enc;
+		Model	   *back = model_deserialize(copy, len, &enc);
+
+		CHECK(enc->features[1].kind == FEATURE_ARRAY);
+		model_free(back);
+		core_free(enc);
+	}
+	free(copy);
+	free(blob);
+}
+
 TEST(test_serialize_refuses_what_it_cannot_read)
 {
 	size_t		len;
@@ -356,6 +437,20 @@ TEST(test_serialize_refuses_what_it_cannot_read)
 	e.ncols = 5;
 	EXPECT_ERROR(CORE_ERR_INTERNAL, model_serialize(m, &e, &len));
 	e.ncols = 6;
+	/* features laid out other than as the loader lays them out */
+	e.features[1].offset = 5;
+	e.features[2].offset = 2;
+	EXPECT_ERROR(CORE_ERR_INTERNAL, model_serialize(m, &e, &len));
+	e.features[1].offset = 2;
+	e.features[2].offset = 3;
+	e.label_name = "";
+	EXPECT_ERROR(CORE_ERR_INTERNAL, model_serialize(m, &e, &len));
+	e.label_name = NULL;
+	EXPECT_ERROR(CORE_ERR_INTERNAL, model_serialize(m, &e, &len));
+	e.label_name = "animal";
+	e.features[0].name = "";
+	EXPECT_ERROR(CORE_ERR_INTERNAL, model_serialize(m, &e, &len));
+	e.features[0].name = "size";
 	m->params[3] = NAN;
 	EXPECT_ERROR(CORE_ERR_FLOATING_POINT, model_serialize(m, &e, &len));
 	free(blob);
@@ -369,6 +464,7 @@ main(void)
 	RUN(test_flipped_bytes);
 	RUN(test_header_checks);
 	RUN(test_huge_declared_sizes);
+	RUN(test_feature_descriptions);
 	RUN(test_serialize_refuses_what_it_cannot_read);
 	UNIT_DONE();
 }
