@@ -14,14 +14,17 @@ MODULE_big = hptune
 OBJS = \
 	src/guc.o \
 	src/api.o \
+	src/args.o \
 	src/catalog.o \
 	src/runner.o \
 	src/objective.o \
 	src/loader.o \
+	src/query.o \
 	src/vocab.o \
 	src/encode.o \
 	src/trial.o \
 	src/predict.o \
+	src/fit.o \
 	src/summary.o \
 	src/hpjson.o \
 	src/shim_pg.o \

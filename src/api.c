@@ -4,8 +4,10 @@
  *	  fmgr wrappers for hptune's study, search-space and search functions.
  *
  * Each hptune_<sqlname> reads and checks its arguments, then calls an
- * internal function with plain C types.  Functions on models (predict,
- * evaluate, fit, ...) are in predict.c.
+ * internal function with plain C types.  The triggers on hptune.studies
+ * and hptune.hyperparameters are here too: they check a hand-written row
+ * exactly as create_study and the hp_* functions check their arguments.
+ * Functions on models are in predict.c, fit() and retrain() in fit.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -32,6 +34,7 @@
 #include "utils/regproc.h"
 #include "utils/syscache.h"
 
+#include "args.h"
 #include "catalog.h"
 #include "loader.h"
 #include "objective.h"
@@ -192,24 +195,6 @@ api_compare_study(const Study *st, const StudySettings *s)
 							s->has_seed ? psprintf(INT64_FORMAT, s->seed) : NULL);
 }
 
-static char *
-api_text_arg(FunctionCallInfo fcinfo, int n)
-{
-	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
-
-/* an argument that has a default of its own must not be passed as null */
-static void
-api_require_arg(FunctionCallInfo fcinfo, int n, const char *argname, const char *hint)
-{
-	if (PG_ARGISNULL(n))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", argname),
-				 errdetail("%s is null.", argname),
-				 errhint("%s", hint)));
-}
-
 PG_FUNCTION_INFO_V1(hptune_create_study);
 Datum
 hptune_create_study(PG_FUNCTION_ARGS)
@@ -226,16 +211,16 @@ hptune_create_study(PG_FUNCTION_ARGS)
 				 errmsg("study name must not be null"),
 				 errdetail("name is null."),
 				 errhint("Pass a name such as 'helloworld'.")));
-	api_require_arg(fcinfo, 4, "tuner", "Leave tuner out to use 'random'.");
-	api_require_arg(fcinfo, 5, "max_trials", "Leave max_trials out to use 10.");
-	api_require_arg(fcinfo, 6, "executions_per_trial", "Leave executions_per_trial out to use 1.");
-	api_require_arg(fcinfo, 8, "tuner_options", "Leave tuner_options out to use '{}'.");
-	api_require_arg(fcinfo, 10, "overwrite", "Leave overwrite out to resume an existing study.");
-	s.name = api_text_arg(fcinfo, 0);
-	s.hypermodel = api_text_arg(fcinfo, 1);
-	s.objective = api_text_arg(fcinfo, 2);
-	s.direction = api_text_arg(fcinfo, 3);
-	s.tuner = api_text_arg(fcinfo, 4);
+	args_not_null(fcinfo, 4, "tuner", "Leave tuner out to use 'random'.");
+	args_not_null(fcinfo, 5, "max_trials", "Leave max_trials out to use 10.");
+	args_not_null(fcinfo, 6, "executions_per_trial", "Leave executions_per_trial out to use 1.");
+	args_not_null(fcinfo, 8, "tuner_options", "Leave tuner_options out to use '{}'.");
+	args_not_null(fcinfo, 10, "overwrite", "Leave overwrite out to resume an existing study.");
+	s.name = args_text(fcinfo, 0);
+	s.hypermodel = args_text(fcinfo, 1);
+	s.objective = args_text(fcinfo, 2);
+	s.direction = args_text(fcinfo, 3);
+	s.tuner = args_text(fcinfo, 4);
 	s.max_trials = PG_GETARG_INT32(5);
 	s.executions_per_trial = PG_GETARG_INT32(6);
 	s.objective_function = PG_ARGISNULL(7) ? InvalidOid : PG_GETARG_OID(7);
@@ -262,7 +247,7 @@ PG_FUNCTION_INFO_V1(hptune_drop_study);
 Datum
 hptune_drop_study(PG_FUNCTION_ARGS)
 {
-	Study	   *study = catalog_get_study(api_text_arg(fcinfo, 0), false);
+	Study	   *study = catalog_get_study(args_text(fcinfo, 0), false);
 
 	catalog_delete_study(study->study_id);
 	PG_RETURN_VOID();
@@ -272,7 +257,7 @@ PG_FUNCTION_INFO_V1(hptune_study_id);
 Datum
 hptune_study_id(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT64(catalog_get_study(api_text_arg(fcinfo, 0), false)->study_id);
+	PG_RETURN_INT64(catalog_get_study(args_text(fcinfo, 0), false)->study_id);
 }
 
 /* a text column of a trigger's row, NULL when null */
@@ -574,7 +559,7 @@ Datum
 hptune_search_space_summary(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Study	   *study = catalog_get_study(api_text_arg(fcinfo, 0), false);
+	Study	   *study = catalog_get_study(args_text(fcinfo, 0), false);
 	List	   *lines = search_space_summary_lines(study);
 	ListCell   *lc;
 
@@ -594,12 +579,12 @@ Datum
 hptune_results_summary(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Study	   *study = catalog_get_study(api_text_arg(fcinfo, 0), false);
+	Study	   *study = catalog_get_study(args_text(fcinfo, 0), false);
 	int			num_trials;
 	List	   *lines;
 	ListCell   *lc;
 
-	api_require_arg(fcinfo, 1, "num_trials", "Leave num_trials out to show 10 trials.");
+	args_not_null(fcinfo, 1, "num_trials", "Leave num_trials out to show 10 trials.");
 	num_trials = PG_GETARG_INT32(1);
 
 	if (num_trials < 1)
@@ -646,11 +631,11 @@ api_search_args(FunctionCallInfo fcinfo, SearchArgs *a)
 					 errdetail("Only train, validation, validation_split, label and features may be null, meaning not given."),
 					 errhint("Leave %s out to use its default.", required[i])));
 	memset(a, 0, sizeof(SearchArgs));
-	a->train = api_text_arg(fcinfo, 1);
-	a->validation = api_text_arg(fcinfo, 2);
+	a->train = args_text(fcinfo, 1);
+	a->validation = args_text(fcinfo, 2);
 	a->has_validation_split = !PG_ARGISNULL(3);
 	a->validation_split = a->has_validation_split ? PG_GETARG_FLOAT8(3) : 0;
-	a->label = api_text_arg(fcinfo, 4);
+	a->label = args_text(fcinfo, 4);
 	if (!PG_ARGISNULL(5))
 		trial_args_features(a, PG_GETARG_ARRAYTYPE_P(5));
 	a->epochs = PG_GETARG_INT32(6);
@@ -671,7 +656,7 @@ Datum
 hptune_search(PG_FUNCTION_ARGS)
 {
 	SearchArgs	args;
-	char	   *study = api_text_arg(fcinfo, 0);
+	char	   *study = args_text(fcinfo, 0);
 
 	api_search_args(fcinfo, &args);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
@@ -693,7 +678,7 @@ hptune_tune(PG_FUNCTION_ARGS)
 
 	nonatomic = fcinfo->context && IsA(fcinfo->context, CallContext) &&
 		!castNode(CallContext, fcinfo->context)->atomic;
-	study = api_text_arg(fcinfo, 0);
+	study = args_text(fcinfo, 0);
 	api_search_args(fcinfo, &args);
 	if (nonatomic)
 		SPI_connect_ext(SPI_OPT_NONATOMIC);
