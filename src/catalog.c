@@ -802,3 +802,68 @@ catalog_best_trials(const Study *study, int n, int *count)
 	SPI_finish();
 	return out;
 }
+
+/* the row version holding a model now; false when no row is visible */
+bool
+catalog_model_version(int64 model_id, ModelVersion *v)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(model_id)};
+	bool		found = false;
+
+	memset(v, 0, sizeof(*v));
+	v->model_id = model_id;
+	SPI_connect();
+	catalog_exec("SELECT tableoid, ctid, xmin,"
+				 " pg_catalog.substring(model, 1, " CppAsString2(CATALOG_MODEL_HEADER) ")"
+				 " FROM hptune.models WHERE model_id OPERATOR(pg_catalog.=) $1",
+				 1, types, values, NULL, true);
+	if (SPI_processed == 1)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		d;
+
+		v->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(tup, desc, 2, &isnull)), &v->ctid);
+		v->xmin = DatumGetTransactionId(SPI_getbinval(tup, desc, 3, &isnull));
+		d = SPI_getbinval(tup, desc, 4, &isnull);
+		if (!isnull)
+		{
+			bytea	   *h = DatumGetByteaPP(d);
+
+			v->header_len = Min(VARSIZE_ANY_EXHDR(h), CATALOG_MODEL_HEADER);
+			memcpy(v->header, VARDATA_ANY(h), v->header_len);
+		}
+		found = true;
+	}
+	SPI_finish();
+	return found;
+}
+
+/* the hyperparameters of a study's best completed trial; NULL when none */
+Jsonb *
+catalog_best_hyperparameters(int64 study_id)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(study_id)};
+	Jsonb	   *best = NULL;
+
+	SPI_connect();
+	catalog_exec("SELECT hyperparameters FROM hptune.leaderboard"
+				 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " ORDER BY rank, trial_id LIMIT 1",
+				 1, types, values, NULL, true);
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		best = DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	return best;
+}

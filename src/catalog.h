@@ -10,6 +10,7 @@
 
 #include "postgres.h"
 
+#include "storage/itemptr.h"
 #include "utils/jsonb.h"
 
 #include "core/model.h"
@@ -90,6 +91,25 @@ extern bool catalog_study_exists(int64 study_id);
 extern bool catalog_trial_is_orphan(int64 study_id, int trial_id);
 extern bool catalog_hp_name_used(int64 study_id, const char *name);
 extern TrialScore *catalog_best_trials(const Study *study, int n, int *count);
+/*
+ * Which row version holds a model's blob: the relation (hptune.models is a
+ * new one after DROP and CREATE EXTENSION), the tuple's ctid and xmin, and
+ * the blob's header (magic, version, length, checksum).  Any new version
+ * of the row differs in one of them.
+ */
+#define CATALOG_MODEL_HEADER 24
+typedef struct ModelVersion
+{
+	int64		model_id;
+	Oid			relid;
+	ItemPointerData ctid;
+	TransactionId xmin;
+	int			header_len;
+	uint8		header[CATALOG_MODEL_HEADER];
+} ModelVersion;
+
+extern bool catalog_model_version(int64 model_id, ModelVersion *v);
+extern Jsonb *catalog_best_hyperparameters(int64 study_id);
 extern bytea *catalog_get_model(int64 model_id, char **hypermodel, Jsonb **hps);
 
 #endif							/* HPTUNE_CATALOG_H */

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * predict.c
- *	  Models in use: predict, predict_class, evaluate, model_summary, and
- *	  training outside a search: fit and retrain.
+ *	  Models in use: predict, predict_class, predict_query, evaluate and
+ *	  model_summary (training outside a search is fit.c).
  *
  * Model cache.  predict() is called once per row, so deserialising the
  * blob each time would dominate.  Each backend keeps the models it used
@@ -36,11 +36,9 @@
  */
 #include "postgres.h"
 
-#include <math.h>
-
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -55,6 +53,7 @@
 #include "utils/snapmgr.h"
 #include "utils/typcache.h"
 
+#include "args.h"
 #include "catalog.h"
 #include "encode.h"
 #include "hpjson.h"
@@ -62,18 +61,6 @@
 #include "trial.h"
 
 #define PREDICT_CACHE_SIZE 8
-#define PREDICT_BLOB_HEADER 24	/* magic, version, length, checksum */
-
-/* which row version held a model's blob (see the file header) */
-typedef struct ModelVersion
-{
-	int64		model_id;
-	Oid			relid;
-	ItemPointerData ctid;
-	TransactionId xmin;
-	int			header_len;
-	uint8		header[PREDICT_BLOB_HEADER];
-} ModelVersion;
 
 typedef struct CachedModel
 {
@@ -194,45 +181,6 @@ predict_fill(CachedModel *c, bytea *blob)
 	MemoryContextSwitchTo(old);
 }
 
-/* the row version holding the model now; false when no row is visible */
-static bool
-predict_model_version(int64 model_id, ModelVersion *v)
-{
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(model_id)};
-	bool		found = false;
-
-	memset(v, 0, sizeof(*v));
-	v->model_id = model_id;
-	SPI_connect();
-	if (SPI_execute_with_args("SELECT tableoid, ctid, xmin,"
-							  " pg_catalog.substring(model, 1, 24)"
-							  " FROM hptune.models WHERE model_id OPERATOR(pg_catalog.=) $1",
-							  1, types, values, NULL, true, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[0];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		Datum		d;
-
-		v->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
-		ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(tup, desc, 2, &isnull)), &v->ctid);
-		v->xmin = DatumGetTransactionId(SPI_getbinval(tup, desc, 3, &isnull));
-		d = SPI_getbinval(tup, desc, 4, &isnull);
-		if (!isnull)
-		{
-			bytea	   *h = DatumGetByteaPP(d);
-
-			v->header_len = Min(VARSIZE_ANY_EXHDR(h), PREDICT_BLOB_HEADER);
-			memcpy(v->header, VARDATA_ANY(h), v->header_len);
-		}
-		found = true;
-	}
-	SPI_finish();
-	return found;
-}
-
 static bool
 predict_same_version(const ModelVersion *a, const ModelVersion *b)
 {
@@ -252,7 +200,7 @@ predict_lookup(int64 model_id)
 	CachedModel *volatile c;
 	bool		pushed = predict_push_snapshot();
 
-	found = predict_model_version(model_id, &version);
+	found = catalog_model_version(model_id, &version);
 	for (int i = 0; found && i < PREDICT_CACHE_SIZE; i++)
 	{
 		c = &predict_cache[i];
@@ -502,20 +450,6 @@ hptune_predict_class(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(c->enc->classes[best]));
 }
 
-/* an argument that must not be null: 22004 naming it */
-static void
-predict_arg_not_null(FunctionCallInfo fcinfo, int argno, const char *name,
-					 const char *hint)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", name),
-				 errdetail("hptune.%s() was called with %s => NULL.",
-						   get_func_name(fcinfo->flinfo->fn_oid), name),
-				 errhint("%s", hint)));
-}
-
 static Jsonb *
 predict_metrics_jsonb(const EpochResult *r, const char *extra_key, double extra)
 {
@@ -549,8 +483,8 @@ hptune_predict_query(PG_FUNCTION_ARGS)
 	float	   *out;
 	Datum	   *elems;
 
-	predict_arg_not_null(fcinfo, 0, "model_id", "Pass the model_id of a row of hptune.models.");
-	predict_arg_not_null(fcinfo, 1, "query", "Pass a query that returns the training query's feature columns.");
+	args_not_null(fcinfo, 0, "model_id", "Pass the model_id of a row of hptune.models.");
+	args_not_null(fcinfo, 1, "query", "Pass a query that returns the training query's feature columns.");
 	model_id = PG_GETARG_INT64(0);
 	query = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	key = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
@@ -632,219 +566,4 @@ hptune_model_summary(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &isnull);
 	}
 	return (Datum) 0;
-}
-
-/* a jsonb object of hyperparameters as a space of fixed values */
-static HpSpace *
-predict_space_from_jsonb(Jsonb *jb, HpAssignment *values)
-{
-	HpSpace    *space = palloc0(sizeof(HpSpace));
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	char	   *key = NULL;
-	int			n = 0;
-
-	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("hyperparameters must be a jsonb object"),
-				 errdetail("hyperparameters is %s.", JsonbToCString(NULL, &jb->root, 0)),
-				 errhint("Pass an object such as '{\"units\": 64}'.")));
-	space->hps = palloc0(sizeof(HpDef) * Max(JB_ROOT_COUNT(jb), 1));
-	values->values = palloc0(sizeof(HpValue) * Max(JB_ROOT_COUNT(jb), 1));
-	it = JsonbIteratorInit(&jb->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		if (tok == WJB_KEY)
-			key = pnstrdup(v.val.string.val, v.val.string.len);
-		else if (tok == WJB_VALUE)
-		{
-			space->hps[n].name = key;
-			space->hps[n].kind = HP_FIXED;
-			space->hps[n].default_value = hpjson_value(&v);
-			values->values[n] = space->hps[n].default_value;
-			n++;
-		}
-	}
-	space->n = values->n = n;
-	return space;
-}
-
-/* options.seed makes a training run repeatable; without it, a fresh seed */
-static uint64
-predict_seed(Jsonb *options)
-{
-	JsonbValue	v;
-
-	if (getKeyJsonValueFromContainer(&options->root, "seed", 4, &v))
-	{
-		if (v.type != jbvNumeric)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("options.seed must be a number"),
-					 errdetail("options is %s.", JsonbToCString(NULL, &options->root, 0)),
-					 errhint("Pass an integer, such as '{\"seed\": 42}'.")));
-		{
-			double		d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-															   NumericGetDatum(v.val.numeric)));
-
-			/* numeric_int8 rounds; beyond bigint it would fail without saying why */
-			if (!(fabs(d) < 9.2e18))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("options.seed is out of range"),
-						 errdetail("options is %s; a seed is a bigint.",
-								   JsonbToCString(NULL, &options->root, 0)),
-						 errhint("Pass an integer such as '{\"seed\": 42}'.")));
-		}
-		return (uint64) DatumGetInt64(DirectFunctionCall1(numeric_int8,
-														  NumericGetDatum(v.val.numeric)));
-	}
-	return ((uint64) random() << 31) ^ (uint64) random();
-}
-
-/* shared by fit() and retrain(): one training run outside a search */
-static TrialTraining *
-predict_train(const Study *study, const char *hypermodel, Jsonb *hps,
-			  SearchArgs *args, TrainData **data_out)
-{
-	HpAssignment values;
-	HpSpace    *space = predict_space_from_jsonb(hps, &values);
-	TrainData  *data;
-	TrialRun	run;
-
-	trial_hypermodel_kind(hypermodel);
-	data = trial_load_data(args, study ? study->objective : NULL);
-	*data_out = data;
-	memset(&run, 0, sizeof(run));
-	run.study = study;
-	run.hypermodel = hypermodel;
-	run.trial_id = -1;
-	run.space = space;
-	run.values = &values;
-	run.data = data;
-	run.args = args;
-	run.objective = data->validation.nrows > 0 ? "val_loss" : "loss";
-	run.maximize = false;
-	run.seed = predict_seed(args->options);
-	run.executions = 1;
-	return trial_run(&run);
-}
-
-/*
- * The arguments fit() and retrain() share, by position: train, epochs,
- * batch_size, options.  NULL is refused where the SQL default is not NULL.
- */
-static void
-predict_train_args(FunctionCallInfo fcinfo, SearchArgs *a, int train, int epochs,
-				   int batch_size, int options)
-{
-	memset(a, 0, sizeof(SearchArgs));
-	predict_arg_not_null(fcinfo, train, "train", "Pass train => a query whose last column is the label.");
-	predict_arg_not_null(fcinfo, epochs, "epochs", "Pass epochs => a positive number, or leave it out for 1.");
-	predict_arg_not_null(fcinfo, batch_size, "batch_size", "Pass batch_size => a positive number, or leave it out for 32.");
-	predict_arg_not_null(fcinfo, options, "options", "Pass options => '{}', or leave it out.");
-	a->train = text_to_cstring(PG_GETARG_TEXT_PP(train));
-	a->epochs = PG_GETARG_INT32(epochs);
-	a->batch_size = PG_GETARG_INT32(batch_size);
-	a->options = PG_GETARG_JSONB_P(options);
-}
-
-/* {"model_id", "best_step", "metrics", "epoch_seconds", "load_seconds"} */
-static Jsonb *
-predict_fit_result(const TrialTraining *tt, const TrainData *data)
-{
-	HpJsonObject o;
-	double	   *seconds = palloc(sizeof(double) * Max(tt->nepochs, 1));
-
-	/* timings to the microsecond */
-	for (int i = 0; i < tt->nepochs; i++)
-		seconds[i] = rint(tt->epoch_seconds[i] * 1e6) / 1e6;
-	hpjson_begin(&o);
-	hpjson_add_int(&o, "model_id", tt->model_id);
-	hpjson_add_int(&o, "best_step", tt->best_step);
-	hpjson_add_jsonb(&o, "metrics", tt->metrics);
-	hpjson_add_float_array(&o, "epoch_seconds", seconds, tt->nepochs);
-	hpjson_add_float(&o, "load_seconds", rint(data->load_seconds * 1e6) / 1e6);
-	return hpjson_end(&o);
-}
-
-/*
- * fit(hypermodel, hyperparameters, train, validation, validation_split,
- *	   label, features, epochs, batch_size, options)
- */
-PG_FUNCTION_INFO_V1(hptune_fit);
-Datum
-hptune_fit(PG_FUNCTION_ARGS)
-{
-	SearchArgs	a;
-	TrainData  *data;
-	TrialTraining *tt;
-
-	predict_arg_not_null(fcinfo, 0, "hypermodel", "Pass hypermodel => 'mlp' or 'linear'.");
-	predict_arg_not_null(fcinfo, 1, "hyperparameters", "Pass hyperparameters => '{}' for the defaults.");
-	predict_train_args(fcinfo, &a, 2, 7, 8, 9);
-	a.validation = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
-	a.has_validation_split = !PG_ARGISNULL(4);
-	a.validation_split = a.has_validation_split ? PG_GETARG_FLOAT8(4) : 0;
-	a.label = PG_ARGISNULL(5) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(5));
-	if (!PG_ARGISNULL(6))
-		trial_args_features(&a, PG_GETARG_ARRAYTYPE_P(6));
-	trial_args_check(&a);
-
-	tt = predict_train(NULL, text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_JSONB_P(1),
-					   &a, &data);
-	PG_RETURN_JSONB_P(predict_fit_result(tt, data));
-}
-
-/*
- * retrain(study, train, epochs, label, features, batch_size, options): the
- * study's best hyperparameters, trained on all of train.
- */
-PG_FUNCTION_INFO_V1(hptune_retrain);
-Datum
-hptune_retrain(PG_FUNCTION_ARGS)
-{
-	Study	   *study = catalog_get_study(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)), false);
-	SearchArgs	a;
-	TrainData  *data;
-	TrialTraining *tt;
-	Jsonb	   *best = NULL;
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(study->study_id)};
-	MemoryContext caller = CurrentMemoryContext;
-
-	if (study->hypermodel == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("study \"%s\" has no hypermodel to retrain", study->name),
-				 errhint("retrain() needs a study created with hypermodel => 'mlp' or 'linear'.")));
-	predict_train_args(fcinfo, &a, 1, 2, 5, 6);
-	a.label = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
-	if (!PG_ARGISNULL(4))
-		trial_args_features(&a, PG_GETARG_ARRAYTYPE_P(4));
-	trial_args_check(&a);
-	SPI_connect();
-	if (SPI_execute_with_args("SELECT hyperparameters FROM hptune.leaderboard"
-							  " WHERE study_id OPERATOR(pg_catalog.=) $1"
-							  " ORDER BY rank, trial_id LIMIT 1",
-							  1, types, values, NULL, true, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1)
-	{
-		bool		isnull;
-		MemoryContext old = MemoryContextSwitchTo(caller);
-
-		best = DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		MemoryContextSwitchTo(old);
-	}
-	SPI_finish();
-	if (best == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA),
-				 errmsg("study \"%s\" has no completed trial", study->name),
-				 errdetail("retrain() trains the hyperparameters of the best completed trial."),
-				 errhint("Run hptune.search() first.")));
-	tt = predict_train(study, study->hypermodel, best, &a, &data);
-	PG_RETURN_INT64(tt->model_id);
 }
