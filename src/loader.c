@@ -19,10 +19,8 @@
  * when options.impute says so; otherwise it is an error naming the column.
  *
  * Queries: every user query (train, validation, predict_query's and
- * evaluate's) goes through loader_prepare_query, the one check that it is a
- * single statement that only reads: SELECT, VALUES, TABLE or WITH, without
- * INTO, row locks or data-modifying WITH queries.  Anything else is refused
- * before any of it runs.
+ * evaluate's) is prepared by query_prepare (query.c), the one check that it
+ * is a single statement that only reads.
  *
  * The task: options.task if given; else the objective (or a built-in
  * metric named in options.metrics) when it is a metric of one task only;
@@ -56,12 +54,9 @@
 #include "executor/tuptable.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
-#include "parser/parser.h"
 #include "portability/instr_time.h"
 #include "tcop/dest.h"
-#include "tcop/utility.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -71,6 +66,7 @@
 #include "utils/typcache.h"
 
 #include "loader.h"
+#include "query.h"
 #include "core/model.h"
 #include "encode.h"
 #include "guc.h"
@@ -78,7 +74,6 @@
 #define LOADER_INITIAL_ROWS 1024
 #define LOADER_PAGE 4096
 #define LOADER_MEMORY_HINT "Raise hptune.max_memory, or select fewer rows or columns."
-#define LOADER_QUERY_HINT "Pass one SELECT, VALUES, TABLE or WITH query that only reads; run other statements separately."
 #define LOADER_MAX_CLASSES 100
 
 typedef struct LoaderColumn
@@ -651,145 +646,6 @@ loader_estimate_rows(SPIPlanPtr plan)
 	return rows;
 }
 
-/* parse errors point into the user's query, as SPI's do */
-static void
-loader_parse_error_callback(void *arg)
-{
-	const char *query = (const char *) arg;
-	int			pos = geterrposition();
-
-	if (pos > 0)
-	{
-		errposition(0);
-		internalerrposition(pos);
-		internalerrquery(query);
-	}
-	else
-		errcontext("SQL statement \"%s\"", query);
-}
-
-static List *
-loader_parse(const char *query)
-{
-	ErrorContextCallback cb;
-	List	   *raw;
-
-	cb.callback = loader_parse_error_callback;
-	cb.arg = (void *) query;
-	cb.previous = error_context_stack;
-	error_context_stack = &cb;
-	raw = raw_parser(query, RAW_PARSE_DEFAULT);
-	error_context_stack = cb.previous;
-	return raw;
-}
-
-static void
-loader_not_a_read(const char *what, const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("the %s query must be a query that only reads", what),
-			 errdetail_internal("%s", detail),
-			 errhint(LOADER_QUERY_HINT)));
-}
-
-/* "a SELECT statement", "an INSERT statement" */
-static char *
-loader_a_statement(Node *stmt)
-{
-	const char *tag = GetCommandTagName(CreateCommandTag(stmt));
-
-	return psprintf("%s %s statement", strchr("AEIOU", tag[0]) ? "an" : "a", tag);
-}
-
-/* the statement itself, before parse analysis: its kind, INTO, its WITH */
-static void
-loader_check_raw(const char *what, Node *stmt)
-{
-	SelectStmt *sel;
-
-	if (!IsA(stmt, SelectStmt))
-		loader_not_a_read(what, psprintf("It is %s.", loader_a_statement(stmt)));
-	sel = (SelectStmt *) stmt;
-	if (sel->intoClause != NULL)
-		loader_not_a_read(what, "It is a SELECT INTO statement, which creates a table.");
-	if (sel->withClause != NULL)
-	{
-		ListCell   *lc;
-
-		foreach(lc, sel->withClause->ctes)
-		{
-			CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc);
-
-			if (!IsA(cte->ctequery, SelectStmt))
-				loader_not_a_read(what,
-								  psprintf("Its WITH query \"%s\" is %s.", cte->ctename,
-										   loader_a_statement(cte->ctequery)));
-		}
-	}
-	if (sel->lockingClause != NIL)
-		loader_not_a_read(what, "It locks the rows it reads (FOR UPDATE or FOR SHARE).");
-}
-
-/*
- * The one check of every user query the loader runs: exactly one
- * statement, a query that only reads.  The raw parse tree is checked before
- * anything is analysed, and the analysed query again after SPI_prepare.
- */
-static SPIPlanPtr
-loader_prepare_query(const char *query, const char *what)
-{
-	List	   *raw = loader_parse(query);
-	SPIPlanPtr	plan;
-	List	   *sources;
-	CachedPlanSource *src;
-	ListCell   *lc;
-
-	if (raw == NIL)
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("the %s query is empty", what),
-				 errdetail("It holds no statement."),
-				 errhint(LOADER_QUERY_HINT)));
-	if (list_length(raw) > 1)
-	{
-		StringInfoData tags;
-
-		initStringInfo(&tags);
-		foreach(lc, raw)
-			appendStringInfo(&tags, "%s%s", foreach_current_index(lc) ? ", " : "",
-							 GetCommandTagName(CreateCommandTag(lfirst_node(RawStmt, lc)->stmt)));
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("the %s query must be a single statement", what),
-				 errdetail("It holds %d statements: %s.", list_length(raw), tags.data),
-				 errhint(LOADER_QUERY_HINT)));
-	}
-	loader_check_raw(what, linitial_node(RawStmt, raw)->stmt);
-
-	plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	sources = SPI_plan_get_plan_sources(plan);
-	if (list_length(sources) != 1)
-		elog(ERROR, "a one-statement query was prepared as %d", list_length(sources));
-	src = linitial(sources);
-	foreach(lc, src->query_list)
-	{
-		Query	   *q = lfirst_node(Query, lc);
-
-		if (q->commandType != CMD_SELECT || q->utilityStmt != NULL || !q->canSetTag)
-			loader_not_a_read(what, psprintf("It runs %s.", loader_a_statement((Node *) q)));
-		if (q->hasModifyingCTE)
-			loader_not_a_read(what, "Its WITH clause changes data.");
-		if (q->rowMarks != NIL)
-			loader_not_a_read(what, "It locks the rows it reads (FOR UPDATE or FOR SHARE).");
-	}
-	if (list_length(src->query_list) != 1)
-		elog(ERROR, "a query that only reads was rewritten into %d", list_length(src->query_list));
-	return plan;
-}
-
 static void
 loader_run(LoaderState *st, const char *query)
 {
@@ -811,7 +667,7 @@ loader_run(LoaderState *st, const char *query)
 	opts.allow_nonatomic = false;
 	opts.dest = &st->pub;
 	SPI_connect();
-	plan = loader_prepare_query(query, st->what);
+	plan = query_prepare(query, st->what);
 	st->expected_rows = loader_estimate_rows(plan);
 	rc = SPI_execute_plan_extended(plan, &opts);
 	if (rc < 0)
