@@ -300,23 +300,6 @@ predict_encode_array(CachedModel *c, ArrayType *arr, Oid typid)
 				 (RowRef) {.what = "The array"});
 }
 
-static const char *
-predict_kind_words(FeatureKind kind)
-{
-	switch (kind)
-	{
-		case FEATURE_NUMERIC:
-			return "a number";
-		case FEATURE_BOOLEAN:
-			return "a boolean";
-		case FEATURE_ARRAY:
-			return "an array of numbers or booleans";
-		case FEATURE_ONEHOT:
-			return "text or an enum";
-	}
-	return "unknown";
-}
-
 /* a row's column must have the kind its feature had in training */
 static void
 predict_check_column(const FeatureSpec *f, Oid typid)
@@ -328,7 +311,7 @@ predict_check_column(const FeatureSpec *f, Oid typid)
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("column \"%s\" of the row does not match the training data", f->name),
 				 errdetail("The model was trained on %s there; the row has type %s.",
-						   predict_kind_words(f->kind), format_type_be(typid)),
+						   dataset_feature_kind_words(f->kind), format_type_be(typid)),
 				 errhint("Pass a row with the training query's columns, of the same types.")));
 }
 

@@ -21,6 +21,23 @@
 
 #include <math.h>
 
+const char *
+dataset_feature_kind_words(FeatureKind kind)
+{
+	switch (kind)
+	{
+		case FEATURE_NUMERIC:
+			return "a number";
+		case FEATURE_BOOLEAN:
+			return "a boolean";
+		case FEATURE_ARRAY:
+			return "an array of numbers or booleans";
+		case FEATURE_ONEHOT:
+			return "text or an enum";
+	}
+	return "unknown";
+}
+
 Dataset
 dataset_slice(const Dataset *d, int64_t from, int64_t to)
 {

@@ -32,6 +32,9 @@ typedef enum FeatureKind
 	FEATURE_ONEHOT				/* width columns: one per vocabulary entry */
 } FeatureKind;
 
+/* what a feature of this kind takes, in words: "a number", "text or an enum" */
+extern const char *dataset_feature_kind_words(FeatureKind kind);
+
 typedef struct FeatureSpec
 {
 	const char *name;			/* source column name */

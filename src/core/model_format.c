@@ -535,23 +535,6 @@ format_last_str_empty(const FormatReader *r)
 	return r->last_str_len == 0;
 }
 
-static const char *
-format_kind_name(FeatureKind kind)
-{
-	switch (kind)
-	{
-		case FEATURE_NUMERIC:
-			return "a number";
-		case FEATURE_BOOLEAN:
-			return "a boolean";
-		case FEATURE_ARRAY:
-			return "an array";
-		case FEATURE_ONEHOT:
-			return "a text";
-	}
-	return "unknown";
-}
-
 /* room for n items of size bytes among the encoding's structs */
 static void *
 format_carve(FormatReader *r, size_t n, size_t size)
@@ -611,16 +594,16 @@ format_read_feature(FormatReader *r, FeatureSpec *fs, int ncols_limit,
 					   tmp.offset + 1, tmp.offset + tmp.width, ncols_limit);
 	if ((tmp.kind == FEATURE_NUMERIC || tmp.kind == FEATURE_BOOLEAN) && tmp.width != 1)
 		format_corrupt("Feature %d (%s) is %d columns wide; a number or boolean is not wider than one column.",
-					   number, format_kind_name(tmp.kind), tmp.width);
+					   number, dataset_feature_kind_words(tmp.kind), tmp.width);
 	if (tmp.kind == FEATURE_ONEHOT && tmp.nvocab != tmp.width)
-		format_corrupt("Feature %d (a text) has %d vocabulary entries; its width is %d.",
+		format_corrupt("Feature %d (text or an enum) has %d vocabulary entries; its width is %d.",
 					   number, tmp.nvocab, tmp.width);
 	if (tmp.kind != FEATURE_ONEHOT && tmp.nvocab != 0)
-		format_corrupt("Feature %d (%s) has a vocabulary; only a text feature has one.",
-					   number, format_kind_name(tmp.kind));
+		format_corrupt("Feature %d (%s) has a vocabulary; only a text or enum feature has one.",
+					   number, dataset_feature_kind_words(tmp.kind));
 	if (!format_layout_step(layout, tmp.kind, tmp.offset, tmp.width, &expected))
 		format_corrupt("Feature %d (%s) starts at column %d; the layout puts it at column %lld.",
-					   number, format_kind_name(tmp.kind), tmp.offset + 1,
+					   number, dataset_feature_kind_words(tmp.kind), tmp.offset + 1,
 					   (long long) expected + 1);
 	vocab = format_carve(r, tmp.nvocab, sizeof(char *));
 	for (int v = 0; v < tmp.nvocab; v++)
