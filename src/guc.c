@@ -32,7 +32,7 @@ _PG_init(void)
 {
 	DefineCustomIntVariable("hptune.max_memory",
 							"Memory a search may use for training data and models.",
-							"Checked before the data is read into matrices.",
+							"Checked before each matrix or model is allocated or grown: the loader grows its matrices up to this size and no further.",
 							&hptune_max_memory_kb,
 							2 * 1024 * 1024, 1024, INT_MAX,
 							PGC_USERSET, GUC_UNIT_KB,
