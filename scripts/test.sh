@@ -153,7 +153,8 @@ export -f stage regress pgtap tap server_log wait_ready server_tests
 # On a shared machine another cluster can take the chosen port while this
 # one starts: try again, up to three times, when no server stage ran.
 for attempt in 1 2 3; do
-	pg_virtualenv -t -v 15 bash -c server_tests && break
+	# UTF8 whatever the caller's locale: expected outputs hold non-ASCII text
+	pg_virtualenv -t -v 15 -i '--encoding=UTF8 --locale=C.UTF-8' bash -c server_tests && break
 	grep -q '^\(PASS\|FAIL\) regress$' "$HPTUNE_TEST_RESULTS" && break
 	echo "== the test cluster did not start (attempt $attempt)"
 	sleep 5
