@@ -703,21 +703,30 @@ catalog_get_model(int64 model_id, char **hypermodel, Jsonb **hps)
  * Reads for the trial loop and the summaries
  */
 
+/* the statement returns at least one row */
+static bool
+catalog_has_row(const char *sql, int nargs, Oid *types, Datum *values,
+				bool read_only)
+{
+	bool		found;
+
+	SPI_connect();
+	catalog_exec(sql, nargs, types, values, NULL, read_only);
+	found = SPI_processed > 0;
+	SPI_finish();
+	return found;
+}
+
 /* the study's row is still there (under the current snapshot) */
 bool
 catalog_study_exists(int64 study_id)
 {
 	Oid			types[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(study_id)};
-	bool		found;
 
-	SPI_connect();
-	catalog_exec("SELECT 1 FROM hptune.studies"
-				 " WHERE study_id OPERATOR(pg_catalog.=) $1",
-				 1, types, values, NULL, false);
-	found = SPI_processed == 1;
-	SPI_finish();
-	return found;
+	return catalog_has_row("SELECT 1 FROM hptune.studies"
+						   " WHERE study_id OPERATOR(pg_catalog.=) $1",
+				 1, types, values, false);
 }
 
 /*
@@ -729,10 +738,8 @@ catalog_trial_is_orphan(int64 study_id, int trial_id)
 {
 	Oid			types[2] = {INT8OID, INT4OID};
 	Datum		values[2] = {Int64GetDatum(study_id), Int32GetDatum(trial_id)};
-	bool		found;
 
-	SPI_connect();
-	catalog_exec("SELECT 1 FROM hptune.trials t"
+	return catalog_has_row("SELECT 1 FROM hptune.trials t"
 				 " WHERE t.study_id OPERATOR(pg_catalog.=) $1"
 				 " AND t.trial_id OPERATOR(pg_catalog.=) $2"
 				 " AND t.status OPERATOR(pg_catalog.=) 'RUNNING'"
@@ -740,10 +747,7 @@ catalog_trial_is_orphan(int64 study_id, int trial_id)
 				 " OR t.backend_pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()"
 				 " OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
 				 " WHERE a.pid OPERATOR(pg_catalog.=) t.backend_pid))",
-				 2, types, values, NULL, true);
-	found = SPI_processed == 1;
-	SPI_finish();
-	return found;
+				 2, types, values, true);
 }
 
 /* some recorded trial of the study has a value for this hyperparameter */
@@ -752,16 +756,11 @@ catalog_hp_name_used(int64 study_id, const char *name)
 {
 	Oid			types[2] = {INT8OID, TEXTOID};
 	Datum		values[2] = {Int64GetDatum(study_id), CStringGetTextDatum(name)};
-	bool		found;
 
-	SPI_connect();
-	catalog_exec("SELECT 1 FROM hptune.trials"
+	return catalog_has_row("SELECT 1 FROM hptune.trials"
 				 " WHERE study_id OPERATOR(pg_catalog.=) $1"
 				 " AND hyperparameters OPERATOR(pg_catalog.?) $2 LIMIT 1",
-				 2, types, values, NULL, true);
-	found = SPI_processed > 0;
-	SPI_finish();
-	return found;
+				 2, types, values, true);
 }
 
 /* the best n completed trials in the study's direction, best first */

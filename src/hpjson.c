@@ -145,6 +145,14 @@ hpjson_add_jsonb(HpJsonObject *o, const char *key, Jsonb *v)
 	pushJsonbValue(&o->state, WJB_VALUE, &jv);
 }
 
+/* each metric as "name": value */
+void
+hpjson_add_metrics(HpJsonObject *o, const MetricValue *m, int n)
+{
+	for (int i = 0; i < n; i++)
+		hpjson_add_float(o, m[i].name, m[i].value);
+}
+
 Jsonb *
 hpjson_end(HpJsonObject *o)
 {
@@ -180,8 +188,7 @@ hpjson_from_metrics(const MetricValue *m, int n)
 	HpJsonObject o;
 
 	hpjson_begin(&o);
-	for (int i = 0; i < n; i++)
-		hpjson_add_float(&o, m[i].name, m[i].value);
+	hpjson_add_metrics(&o, m, n);
 	return hpjson_end(&o);
 }
 

@@ -27,6 +27,7 @@ extern void hpjson_add_float(HpJsonObject *o, const char *key, double v);
 extern void hpjson_add_int(HpJsonObject *o, const char *key, int64 v);
 extern void hpjson_add_float_array(HpJsonObject *o, const char *key,
 								   const double *v, int n);
+extern void hpjson_add_metrics(HpJsonObject *o, const MetricValue *m, int n);
 extern void hpjson_add_jsonb(HpJsonObject *o, const char *key, Jsonb *v);
 extern Jsonb *hpjson_end(HpJsonObject *o);
 

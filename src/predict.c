@@ -439,8 +439,7 @@ predict_metrics_jsonb(const EpochResult *r, const char *extra_key, double extra)
 	HpJsonObject o;
 
 	hpjson_begin(&o);
-	for (int i = 0; i < r->nmetrics; i++)
-		hpjson_add_float(&o, r->metrics[i].name, r->metrics[i].value);
+	hpjson_add_metrics(&o, r->metrics, r->nmetrics);
 	if (extra_key)
 		hpjson_add_int(&o, extra_key, (int64) extra);
 	return hpjson_end(&o);

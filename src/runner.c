@@ -358,17 +358,6 @@ runner_failures(Runner *r, int *consecutive, bool ok)
 }
 
 /*
- * Trials a gone session left RUNNING (a cancelled or killed tune()): their
- * backend is not this one and no longer exists.
- */
-static bool
-runner_is_orphan(Runner *r, int trial_id)
-{
-	return catalog_trial_is_orphan(r->study->study_id, trial_id);
-
-}
-
-/*
  * What the study row says must still be usable: an owner may have changed
  * it by UPDATE since create_study checked it.
  */
@@ -456,7 +445,7 @@ runner_run(Runner *r)
 	memcpy(orphans, r->oracle->trials, sizeof(TrialRecord) * norphans);
 	for (int i = 0; i < norphans; i++)
 	{
-		if (orphans[i].status != TRIAL_RUNNING || !runner_is_orphan(r, orphans[i].trial_id))
+		if (orphans[i].status != TRIAL_RUNNING || !catalog_trial_is_orphan(r->study->study_id, orphans[i].trial_id))
 			continue;
 		CHECK_FOR_INTERRUPTS();
 		runner_failures(r, &consecutive,
