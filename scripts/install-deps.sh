@@ -18,6 +18,7 @@ packages=(
 	libtap-parser-sourcehandler-pgtap-perl
 	python3
 	dataset-fashion-mnist
+	libnlopt-dev
 )
 if [ "${1:-}" = "--bench" ]; then
 	packages+=(python3-torch python3-sklearn python3-optuna python3-psycopg2 python3-numpy)
