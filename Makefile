@@ -4,8 +4,10 @@
 #   make installcheck             pg_regress suite against a running server
 #   make unitcheck                C unit tests of the pure core (no server needed)
 #
-# BLAS_LIBS picks the BLAS/LAPACK implementation; OPTFLAGS adds tuning flags
-# (e.g. OPTFLAGS=-march=native for a build that will run only here).
+# BLAS_LIBS picks the BLAS/LAPACK implementation (the Bayesian oracle needs
+# LAPACK's dpotrf, dpotrs and dpotri, which OpenBLAS ships; its optimiser is
+# NLopt's); OPTFLAGS adds tuning flags (e.g. OPTFLAGS=-march=native for a
+# build that will run only here).
 
 EXTENSION = hptune
 EXTVERSION = 0.3
@@ -35,6 +37,12 @@ OBJS = \
 	src/core/oracle.o \
 	src/core/oracle_random.o \
 	src/core/oracle_grid.o \
+	src/core/oracle_bayesian.o \
+	src/core/oracle_tpe.o \
+	src/core/oracle_util.o \
+	src/core/oracle_options.o \
+	src/core/gp.o \
+	src/core/parzen.o \
 	src/core/dataset.o \
 	src/core/model.o \
 	src/core/train.o \
@@ -55,7 +63,7 @@ BLAS_LIBS ?= -lopenblas
 OPTFLAGS ?=
 PG_CPPFLAGS += -Isrc
 PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare $(OPTFLAGS)
-SHLIB_LINK += $(BLAS_LIBS) -lm
+SHLIB_LINK += $(BLAS_LIBS) -lnlopt -lm
 
 EXTRA_CLEAN = $(DATA_built)
 

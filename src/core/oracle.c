@@ -45,7 +45,9 @@ typedef struct OracleImpl
 
 static const OracleMethods *const oracle_tuners[] = {
 	&oracle_random_methods,
-	&oracle_grid_methods
+	&oracle_grid_methods,
+	&oracle_bayesian_methods,
+	&oracle_tpe_methods
 };
 
 #define ORACLE_NTUNERS ((int) (sizeof(oracle_tuners) / sizeof(oracle_tuners[0])))
@@ -291,6 +293,15 @@ oracle_copy_config(const OracleConfig *config)
 	copy.options = core_strdup(config->options ? config->options : "{}");
 	copy.state = config->state ? core_strdup(config->state) : NULL;
 	return copy;
+}
+
+void
+oracle_check_options(const char *tuner, const char *options)
+{
+	const OracleMethods *methods = oracle_lookup(tuner);
+
+	if (methods && methods->check_options)
+		methods->check_options(options ? options : "{}");
 }
 
 Oracle *

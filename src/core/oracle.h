@@ -77,6 +77,8 @@ typedef struct OracleMethods
 	void		(*end_trial) (Oracle *oracle, int trial_id, TrialStatus status,
 							  double score, bool has_score);
 	char	   *(*save_state) (Oracle *oracle);
+	/* raise a core error if tuner_options (JSON text) is not valid; NULL: any */
+	void		(*check_options) (const char *options);
 } OracleMethods;
 
 struct Oracle
@@ -93,6 +95,14 @@ struct Oracle
 extern bool oracle_tuner_exists(const char *tuner);
 /* comma-separated list of known tuners, for hints */
 extern const char *oracle_tuner_names(void);
+
+/*
+ * Check a tuner's tuner_options (JSON text of an object) as oracle_create
+ * would read them; raises CORE_ERR_INVALID_PARAMETER.  The host calls it
+ * when a study is created, so that a bad setting fails there and not at
+ * the first search.
+ */
+extern void oracle_check_options(const char *tuner, const char *options);
 
 /*
  * Build an oracle.  history (ntrials records) is copied; records with
@@ -128,5 +138,7 @@ extern int64_t oracle_seen_count(const Oracle *oracle);
  */
 extern const OracleMethods oracle_random_methods;
 extern const OracleMethods oracle_grid_methods;
+extern const OracleMethods oracle_bayesian_methods;
+extern const OracleMethods oracle_tpe_methods;
 
 #endif							/* HPTUNE_CORE_ORACLE_H */

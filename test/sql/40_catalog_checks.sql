@@ -15,7 +15,7 @@ SELECT count(*) AS unused_columns FROM information_schema.columns
 
 -- studies: the checks of create_study, on every INSERT and UPDATE
 CREATE TEMP TABLE before AS SELECT test_util.fingerprint() AS f;
-SELECT test_util.try($$UPDATE hptune.studies SET tuner = 'bayesian' WHERE name = 'cc'$$);
+SELECT test_util.try($$UPDATE hptune.studies SET tuner = 'genetic' WHERE name = 'cc'$$);
 SELECT test_util.try($$UPDATE hptune.studies SET hypermodel = 'xgboost' WHERE name = 'cc'$$);
 SELECT test_util.try($$UPDATE hptune.studies SET objective_function = 'array_typanalyze(internal)' WHERE name = 'cc'$$);
 SELECT test_util.try($$UPDATE hptune.studies SET objective_function = 'textlen(text)' WHERE name = 'cc'$$);
