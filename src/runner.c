@@ -312,7 +312,10 @@ runner_trial(Runner *r, int trial_id, const HpAssignment *values, bool rerun)
 	runner_run_trial(r, trial_id, values, hps, &res);
 	catalog_finish_trial(r->study, trial_id, res.status, res.has_score, res.score,
 						 res.metrics, res.best_step, res.message);
+	/* the oracle keeps the trial's values: in its own context, not the trial's */
+	MemoryContextSwitchTo(GetMemoryChunkContext(r->oracle));
 	oracle_end_trial(r->oracle, trial_id, values, res.status, res.score, res.has_score);
+	MemoryContextSwitchTo(trialcxt);
 	if (res.has_score && (!r->has_best || runner_better(r, res.score, r->best)))
 	{
 		r->best = res.score;
