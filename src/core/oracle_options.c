@@ -292,9 +292,9 @@ oracle_option_number(const OracleOptions *opts, const char *key, double dflt,
 		(integer && opt->number != floor(opt->number)))
 		core_error(CORE_ERR_INVALID_PARAMETER,
 				   core_psprintf("tuner_options.%s is out of range", key),
-				   core_psprintf("tuner_options.%s of tuner \"%s\" is %.17g.",
+				   core_psprintf("tuner_options.%s of tuner \"%s\" is %.15g.",
 								 key, opts->tuner, opt->number),
-				   core_psprintf("Pass %s between %.17g and %.17g.",
+				   core_psprintf("Pass %s between %.15g and %.15g.",
 								 integer ? "a whole number" : "a number", min, max));
 	return opt->number;
 }

@@ -298,7 +298,8 @@ parzen_component_log_pdf(const Parzen *pe, int k, double x)
 	{
 		double		z = (x - mu) / s;
 
-		return -0.5 * z * z - PARZEN_LOG_SQRT_2PI - log(s) - pe->log_norm[k];
+		/* as Optuna 3.1's truncnorm.logpdf: not divided by s (see parzen.h) */
+		return -0.5 * z * z - PARZEN_LOG_SQRT_2PI - pe->log_norm[k];
 	}
 }
 
