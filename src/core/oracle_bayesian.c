@@ -16,7 +16,9 @@
  *	  log(loss - min + s), s the distance from the minimum to the upper
  *	  quartile, so that a few huge losses do not flatten the region of the
  *	  best trials; then normalises them to mean 0, variance 1.
- * 3. Fits the GP's hyperparameters (gp.c) from several starts.
+ * 3. Fits the GP's hyperparameters (gp.c) from several starts, on at most
+ *	  BAYES_FIT_MAX_POINTS trials (the best half of them and an even spread
+ *	  of the others), then conditions the GP on every trial.
  * 4. Adds the RUNNING trials (other workers' trials in flight) at the
  *	  posterior mean ("kriging believer"): the mean is unchanged and the
  *	  uncertainty there collapses, so a second worker asking at once is
@@ -55,6 +57,7 @@
 
 #define BAYES_FIT_STARTS	3
 #define BAYES_FIT_MAXEVAL	60
+#define BAYES_FIT_MAX_POINTS 200
 #define BAYES_RANDOM_CANDIDATES 1000
 #define BAYES_LOCAL_CENTRES 5
 #define BAYES_LOCAL_PER_CENTRE 60
@@ -244,6 +247,24 @@ bayes_random_point(const Oracle *oracle, const BayesState *st, int trial_id,
  * The model
  * --------------------------------------------------------------------- */
 
+/* a point and its value, sorted best (highest value) first */
+typedef struct BayesCandidate
+{
+	double		value;
+	int			index;
+} BayesCandidate;
+
+static int
+bayes_compare_candidates(const void *a, const void *b)
+{
+	const BayesCandidate *x = a;
+	const BayesCandidate *y = b;
+
+	if (x->value != y->value)
+		return x->value > y->value ? -1 : 1;
+	return x->index - y->index;
+}
+
 static int
 bayes_compare_doubles(const void *a, const void *b)
 {
@@ -283,6 +304,61 @@ bayes_transform(double *y, int n)
 	core_free(sorted);
 }
 
+/*
+ * The points a large history's hyperparameters are fitted on: the best half
+ * of BAYES_FIT_MAX_POINTS, and the rest spread evenly over the other trials
+ * in history order.  A fit costs O(n^3) per evaluation; the model itself
+ * still conditions on every trial.
+ */
+static Gp
+bayes_fit_subset(const Gp *gp)
+{
+	int			n = gp->n;
+	int			d = gp->d;
+	int			nbest = BAYES_FIT_MAX_POINTS / 2;
+	int			nrest = BAYES_FIT_MAX_POINTS - nbest;
+	BayesCandidate *order = core_alloc(sizeof(BayesCandidate) * n);
+	bool	   *taken = core_alloc(sizeof(bool) * n);
+	double	   *X = core_alloc(sizeof(double) * BAYES_FIT_MAX_POINTS * d);
+	double	   *y = core_alloc(sizeof(double) * BAYES_FIT_MAX_POINTS);
+	Gp			sub = *gp;
+	int			m = 0;
+	int			seen = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		order[i].value = -gp->y[i];
+		order[i].index = i;
+	}
+	qsort(order, n, sizeof(BayesCandidate), bayes_compare_candidates);
+	for (int j = 0; j < nbest; j++)
+		taken[order[j].index] = true;
+	for (int i = 0; i < n; i++)
+	{
+		bool		keep = taken[i];
+
+		if (!taken[i])
+		{
+			/* the k-th of the n - nbest others is kept when it crosses a step */
+			keep = (int64_t) (seen + 1) * nrest / (n - nbest) >
+				(int64_t) seen * nrest / (n - nbest);
+			seen++;
+		}
+		if (keep && m < BAYES_FIT_MAX_POINTS)
+		{
+			memcpy(X + m * d, gp->X + i * d, sizeof(double) * d);
+			y[m++] = gp->y[i];
+		}
+	}
+	core_free(order);
+	core_free(taken);
+	sub.n = m;
+	sub.X = X;
+	sub.y = y;
+	sub.L = sub.alpha = sub.Kinv = NULL;
+	return sub;
+}
+
 /* fit the GP to the n encoded trials */
 static void
 bayes_fit(const Oracle *oracle, const BayesState *st, int trial_id, Gp *gp)
@@ -306,7 +382,17 @@ bayes_fit(const Oracle *oracle, const BayesState *st, int trial_id, Gp *gp)
 			starts[s * p + k] = lo + u * (hi - lo);
 		}
 	gp->theta = core_alloc(sizeof(double) * p);
-	gp_fit(gp, starts, BAYES_FIT_STARTS, BAYES_FIT_MAXEVAL);
+	if (gp->n > BAYES_FIT_MAX_POINTS)
+	{
+		Gp			sub = bayes_fit_subset(gp);
+
+		sub.theta = gp->theta;
+		gp_fit(&sub, starts, BAYES_FIT_STARTS, BAYES_FIT_MAXEVAL);
+		core_free((double *) sub.X);
+		core_free((double *) sub.y);
+	}
+	else
+		gp_fit(gp, starts, BAYES_FIT_STARTS, BAYES_FIT_MAXEVAL);
 	core_free(starts);
 	gp_factor(gp);
 }
@@ -420,23 +506,6 @@ bayes_polish(BayesAcq *acq, double *x, double start_value)
 	core_free(hi);
 	core_free(saved);
 	return f;
-}
-
-typedef struct BayesCandidate
-{
-	double		value;
-	int			index;
-} BayesCandidate;
-
-static int
-bayes_compare_candidates(const void *a, const void *b)
-{
-	const BayesCandidate *x = a;
-	const BayesCandidate *y = b;
-
-	if (x->value != y->value)
-		return x->value > y->value ? -1 : 1;
-	return x->index - y->index;
 }
 
 /* candidates: random points, then perturbations of the best trials */

@@ -494,6 +494,39 @@ TEST(running_trials_are_taken_into_account)
 	}
 }
 
+/* a long history: hyperparameters fitted on a subset, the model on all */
+TEST(bayesian_long_history)
+{
+	HpSpace		space = square_space();
+	OracleConfig c = config("bayesian", &space, 8, "{}");
+	TrialRecord *history = core_alloc(sizeof(TrialRecord) * 250);
+	HpAssignment first;
+	HpAssignment again;
+	HpAssignment target = {2, NULL};
+	Oracle	   *o;
+
+	for (int t = 0; t < 250; t++)
+	{
+		history[t].trial_id = t;
+		history[t].status = TRIAL_COMPLETED;
+		history[t].values.n = 2;
+		history[t].values.values = core_alloc(sizeof(HpValue) * 2);
+		history[t].values.values[0] = vf(rng_uniform(12, t, 0, 0));
+		history[t].values.values[1] = vf(rng_uniform(12, t, 0, 1));
+		history[t].score = bowl(&history[t].values);
+		history[t].has_score = true;
+	}
+	o = oracle_create(&c, history, 250);
+	CHECK(oracle_create_trial(o, 250, &first) == ORACLE_TRIAL_READY);
+	o = oracle_create(&c, history, 250);
+	CHECK(oracle_create_trial(o, 250, &again) == ORACLE_TRIAL_READY);
+	CHECK(distance(&first, &again) == 0);
+	target.values = core_alloc(sizeof(HpValue) * 2);
+	target.values[0] = vf(0.3);
+	target.values[1] = vf(0.7);
+	CHECK(distance(&first, &target) < 0.05);
+}
+
 TEST(options_are_checked)
 {
 	OracleOptions *opts;
@@ -542,6 +575,7 @@ main(void)
 	RUN(never_repeat);
 	RUN(failures_are_ignored);
 	RUN(running_trials_are_taken_into_account);
+	RUN(bayesian_long_history);
 	RUN(options_are_checked);
 	UNIT_DONE();
 }
