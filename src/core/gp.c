@@ -163,24 +163,33 @@ gp_log_prior(const double *theta, int d, double *grad)
 }
 
 double
-gp_log_likelihood(const Gp *gp, const double *theta, double *grad,
+gp_log_likelihood(Gp *gp, const double *theta, double *grad,
 				  bool with_prior)
 {
 	int			n = gp->n;
 	int			d = gp->d;
-	double	   *K = core_alloc_raw(sizeof(double) * n * n);
+	double	   *K;
 	double	   *W;
-	double	   *alpha = core_alloc(sizeof(double) * n);
+	double	   *alpha;
 	double	   *inv_l2;
 	double		sf2 = exp(theta[d]);
 	double		noise = exp(theta[d + 1]);
 	double		lml = 0;
 
+	/* the same buffers for every evaluation of a fit: no fresh pages */
+	if (gp->work == NULL || gp->work_n != n)
+	{
+		if (gp->work)
+			core_free(gp->work);
+		gp->work = core_alloc_raw(sizeof(double) * (2 * (size_t) n * n + n));
+		gp->work_n = n;
+	}
+	K = gp->work;
+	W = K + (size_t) n * n;
+	alpha = W + (size_t) n * n;
 	gp_build(gp, theta, K, 0);
 	if (!gp_cholesky(K, n))
 	{
-		core_free(K);
-		core_free(alpha);
 		if (grad)
 			memset(grad, 0, sizeof(double) * GP_NTHETA(d));
 		return -INFINITY;
@@ -191,7 +200,6 @@ gp_log_likelihood(const Gp *gp, const double *theta, double *grad,
 	lml -= 0.5 * n * GP_LOG_2PI;
 	if (grad)
 	{
-		W = core_alloc_raw(sizeof(double) * n * n);
 		gp_inverse(K, W, n);
 		/* W = alpha alpha^T - K^-1 */
 		for (int j = 0; j < n; j++)
@@ -224,10 +232,7 @@ gp_log_likelihood(const Gp *gp, const double *theta, double *grad,
 			}
 		}
 		core_free(inv_l2);
-		core_free(W);
 	}
-	core_free(K);
-	core_free(alpha);
 	if (with_prior)
 		lml += gp_log_prior(theta, d, grad);
 	return lml;
@@ -235,7 +240,7 @@ gp_log_likelihood(const Gp *gp, const double *theta, double *grad,
 
 typedef struct GpFitCall
 {
-	const Gp   *gp;
+	Gp		   *gp;
 	int			evals;
 } GpFitCall;
 
@@ -319,7 +324,9 @@ gp_free(Gp *gp)
 		core_free(gp->Kinv);
 	if (gp->alpha)
 		core_free(gp->alpha);
-	gp->theta = gp->L = gp->Kinv = gp->alpha = NULL;
+	if (gp->work)
+		core_free(gp->work);
+	gp->theta = gp->L = gp->Kinv = gp->alpha = gp->work = NULL;
 }
 
 void

@@ -38,6 +38,9 @@ typedef struct Gp
 	double	   *L;				/* Cholesky factor (lower), n x n */
 	double	   *alpha;			/* K^-1 y */
 	double	   *Kinv;			/* K^-1, both triangles */
+	/* gp_log_likelihood's buffers, allocated at its first call */
+	double	   *work;			/* 2 n x n + n */
+	int			work_n;
 } Gp;
 
 #define GP_NTHETA(d) ((d) + 2)
@@ -61,7 +64,7 @@ extern double gp_kernel(const double *theta, int d, const double *a, const doubl
  * grad (d + 2, or NULL); -INFINITY when K is not positive definite.
  * with_prior adds the log prior densities of the hyperparameters.
  */
-extern double gp_log_likelihood(const Gp *gp, const double *theta, double *grad,
+extern double gp_log_likelihood(Gp *gp, const double *theta, double *grad,
 								bool with_prior);
 
 /*
@@ -70,7 +73,7 @@ extern double gp_log_likelihood(const Gp *gp, const double *theta, double *grad,
  */
 extern void gp_fit(Gp *gp, const double *starts, int nstarts, int maxeval);
 
-/* give back theta and what gp_factor allocated */
+/* give back theta and what gp_factor and gp_log_likelihood allocated */
 extern void gp_free(Gp *gp);
 
 /* factor K under gp->theta (raising the jitter if needed) for predictions */

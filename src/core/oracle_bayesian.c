@@ -355,7 +355,7 @@ bayes_fit_subset(const Gp *gp)
 	sub.n = m;
 	sub.X = X;
 	sub.y = y;
-	sub.L = sub.alpha = sub.Kinv = NULL;
+	sub.L = sub.alpha = sub.Kinv = sub.work = NULL;
 	return sub;
 }
 
@@ -388,6 +388,8 @@ bayes_fit(const Oracle *oracle, const BayesState *st, int trial_id, Gp *gp)
 
 		sub.theta = gp->theta;
 		gp_fit(&sub, starts, BAYES_FIT_STARTS, BAYES_FIT_MAXEVAL);
+		if (sub.work)
+			core_free(sub.work);
 		core_free((double *) sub.X);
 		core_free((double *) sub.y);
 	}
@@ -611,7 +613,7 @@ bayes_with_pending(Gp *gp, const double *P, int npending)
 	aug->n = n + npending;
 	aug->X = X;
 	aug->y = y;
-	aug->L = aug->alpha = aug->Kinv = NULL;
+	aug->L = aug->alpha = aug->Kinv = aug->work = NULL;
 	aug->theta = core_alloc(sizeof(double) * GP_NTHETA(d));
 	memcpy(aug->theta, gp->theta, sizeof(double) * GP_NTHETA(d));
 	gp_factor(aug);
