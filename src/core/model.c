@@ -205,6 +205,7 @@ model_config_init(ModelConfig *c, HyperModelKind kind, int batch_size)
 	for (int i = 0; i < MODEL_MAX_LAYERS; i++)
 		c->units[i] = 32;
 	c->activation = ACT_RELU;
+	c->options.include_top = true;
 	c->dropout_rate = 0.0;
 	c->learning_rate = kind == HYPERMODEL_MLP ? 1e-3 : 0.01;
 	c->optimizer = OPT_ADAM;

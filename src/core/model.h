@@ -71,6 +71,27 @@ typedef enum OptimizerKind
 	OPT_ADAMW
 } OptimizerKind;
 
+/*
+ * hypermodel_options: the shape of one example (input_rank 0: the data's
+ * columns as a vector), the classes of the top (0: from the labels), and
+ * whether the network has its top (the classifier / regressor head).
+ */
+typedef struct HyperModelOptions
+{
+	int			input_rank;		/* 0, 1 or 3 */
+	int			input_shape[3];	/* h, w, c (rank 3); units (rank 1) */
+	int			classes;
+	bool		include_top;
+} HyperModelOptions;
+
+/* a hyperparameter value a graph hypermodel keeps for its build */
+#define MODEL_MAX_KEPT 64
+typedef struct ModelKeptValue
+{
+	const char *name;
+	HpValue		value;
+} ModelKeptValue;
+
 typedef struct ModelConfig
 {
 	HyperModelKind kind;
@@ -87,6 +108,9 @@ typedef struct ModelConfig
 	bool		normalize;		/* standardise inputs */
 	bool		shuffle;		/* shuffle the training rows every epoch */
 	uint64_t	seed;			/* initial weights, shuffling, dropout */
+	HyperModelOptions options;	/* set by the caller after init */
+	int			nkept;			/* graph hypermodels' own values */
+	ModelKeptValue kept[MODEL_MAX_KEPT];
 } ModelConfig;
 
 /* ---- hypermodels and their configuration (model.c) ---- */
