@@ -570,6 +570,7 @@ format_read_config(FormatReader *r, ModelConfig *c)
 	c->normalize = format_get_bool(r, "normalize flag");
 	c->shuffle = format_get_bool(r, "shuffle flag");
 	c->seed = format_get(r, 8, "seed");
+	c->options.include_top = true;
 	model_check_config(c, CORE_ERR_CORRUPTED);
 }
 
