@@ -39,6 +39,13 @@ OBJS = \
 	src/core/model.o \
 	src/core/train.o \
 	src/core/layers.o \
+	src/core/layers_conv.o \
+	src/core/layers_pool.o \
+	src/core/layers_norm.o \
+	src/core/graph.o \
+	src/core/graph_exec.o \
+	src/core/hypermodels.o \
+	src/core/model_summary.o \
 	src/core/optim.o \
 	src/core/metrics.o \
 	src/core/model_format.o

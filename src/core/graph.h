@@ -156,12 +156,23 @@ typedef struct Graph
 	int64_t		nparams;		/* trainable, the optimizer's vector */
 	int64_t		nstate;			/* non-trainable (moving statistics) */
 	int			name_counts[LAYER_KIND_LAST + 1];	/* automatic names */
+	bool		fixed;			/* layers is the caller's; never grown */
+	CoreErrorCode fail_code;	/* what a layer that cannot be built raises */
 } Graph;
 
 /* ---- building ---- */
 
 extern Graph *graph_create(void);
 extern void graph_free(Graph *g);
+
+/*
+ * A graph over the caller's array of cap layers, which allocates nothing
+ * and raises `code` (CORE_ERR_CORRUPTED: "invalid model data") for a
+ * layer that cannot be built: the model reader checks a stored graph
+ * with it before allocating anything.
+ */
+extern void graph_init_fixed(Graph *g, GraphLayer *layers, int cap,
+							 CoreErrorCode code);
 
 /* the graph's first layer; shape.rank 1 or 3 */
 extern int	graph_input(Graph *g, const char *name, GraphShape shape);
@@ -260,7 +271,8 @@ typedef struct HyperModelShape
  * every hypermodel; `set` gets every other name: it returns false for a
  * name it does not read, raises CORE_ERR_INVALID_PARAMETER for a bad
  * value, and otherwise records the value in the config (its own fields, or
- * model_config_keep for graph hypermodels).  `build` appends the network
+ * model_config_keep for graph hypermodels); given a value of type HPV_NONE
+ * it only answers whether it reads the name, changing nothing.  `build` appends the network
  * to an empty graph (Input first; the top's last layer has linear
  * activation: the engine adds softmax and the loss).
  */

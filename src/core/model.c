@@ -11,9 +11,10 @@
  * names the hypermodel ignored.  Every value is checked here, so a bad
  * combination fails the trial with a message before any memory is spent.
  *
- * The network is a stack of DenseLayers over one parameter vector (see
- * model_internal.h).  Inference runs in chunks of MODEL_CHUNK_ROWS rows
- * through scratch buffers cached in the Model, so predicting one row at a
+ * A hypermodel's network is a layer graph (graph.h) its build function
+ * appends; mlp and linear build Dense stacks.  Inference runs in chunks of
+ * rows (model_chunk_rows) through buffers cached in the Model
+ * (graph_exec.c), so predicting one row at a
  * time, as SQL does, allocates nothing after the first call.  Training is
  * in train.c; the blob format in model_format.c.
  *
@@ -27,7 +28,6 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *model_hypermodel_names[] = {"mlp", "linear"};
 static const char *model_activation_names[] = {
 	"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "linear"
 };
@@ -54,25 +54,37 @@ model_lookup(const char *name, const char **names, int n, int *out)
 bool
 hypermodel_from_name(const char *name, HyperModelKind *kind)
 {
-	int			i;
-
-	if (!model_lookup(name, model_hypermodel_names,
-					  MODEL_LENGTHOF(model_hypermodel_names), &i))
+	if (name == NULL)
 		return false;
-	*kind = (HyperModelKind) i;
-	return true;
+	for (int i = 0; i < hypermodel_count; i++)
+		if (strcasecmp(name, hypermodel_defs[i]->name) == 0)
+		{
+			*kind = (HyperModelKind) i;
+			return true;
+		}
+	return false;
 }
 
 const char *
 hypermodel_name(HyperModelKind kind)
 {
-	return (unsigned) kind < 2 ? model_hypermodel_names[kind] : "unknown";
+	return (unsigned) kind < (unsigned) hypermodel_count
+		? hypermodel_defs[kind]->name : "unknown";
 }
 
 const char *
 hypermodel_names(void)
 {
-	return "mlp, linear";
+	static char buf[256];
+
+	buf[0] = '\0';
+	for (int i = 0; i < hypermodel_count; i++)
+	{
+		if (i > 0)
+			strncat(buf, ", ", sizeof(buf) - strlen(buf) - 1);
+		strncat(buf, hypermodel_defs[i]->name, sizeof(buf) - strlen(buf) - 1);
+	}
+	return buf;
 }
 
 bool
@@ -150,6 +162,12 @@ model_space_units(HpSpace *s, const char *name, int nparents)
 void
 hypermodel_default_space(HyperModelKind kind, HpSpace *out)
 {
+	hypermodel_defs[kind]->default_space(out);
+}
+
+static void
+model_dense_space(HyperModelKind kind, HpSpace *out)
+{
 	HpDef	   *hp;
 
 	out->n = 0;
@@ -214,6 +232,8 @@ model_config_init(ModelConfig *c, HyperModelKind kind, int batch_size)
 	c->normalize = false;
 	c->shuffle = true;
 	c->seed = 0;
+	if ((unsigned) kind < (unsigned) hypermodel_count && hypermodel_defs[kind]->config_init)
+		hypermodel_defs[kind]->config_init(c);
 }
 
 static const char *
@@ -408,13 +428,76 @@ model_config_set(ModelConfig *c, const char *name, HpValue value)
 	if (name == NULL)
 		return false;
 	if (value.type == HPV_NONE)
-		return model_config_reads(c->kind, name);
+		return model_config_reads(c->kind, name) ||
+			(c->kind > HYPERMODEL_LINEAR && hypermodel_defs[c->kind]->set(c, name, value));
 	if (model_config_set_training(c, name, value))
 		return true;
-	if (c->kind == HYPERMODEL_MLP)
-		return model_config_set_network(c, name, value);
+	return hypermodel_defs[c->kind]->set(c, name, value);
+}
+
+void
+model_config_keep(ModelConfig *c, const char *name, HpValue v)
+{
+	for (int i = 0; i < c->nkept; i++)
+		if (strcmp(c->kept[i].name, name) == 0)
+		{
+			c->kept[i].value = v;
+			return;
+		}
+	if (c->nkept >= MODEL_MAX_KEPT)
+		core_error(CORE_ERR_PROGRAM_LIMIT, "too many hyperparameters",
+				   model_detail("A hypermodel keeps at most %d values.", MODEL_MAX_KEPT),
+				   NULL);
+	c->kept[c->nkept].name = name;
+	c->kept[c->nkept].value = v;
+	c->nkept++;
+}
+
+bool
+model_config_get(const ModelConfig *c, const char *name, HpValue *v)
+{
+	for (int i = 0; i < c->nkept; i++)
+		if (strcmp(c->kept[i].name, name) == 0)
+		{
+			*v = c->kept[i].value;
+			return true;
+		}
 	return false;
 }
+
+/* ---- mlp and linear ---- */
+
+static void
+model_mlp_space(HpSpace *out)
+{
+	model_dense_space(HYPERMODEL_MLP, out);
+}
+
+static void
+model_linear_space(HpSpace *out)
+{
+	model_dense_space(HYPERMODEL_LINEAR, out);
+}
+
+static bool
+model_mlp_set(ModelConfig *c, const char *name, HpValue v)
+{
+	return model_config_set_network(c, name, v);
+}
+
+static bool
+model_linear_set(ModelConfig *c, const char *name, HpValue v)
+{
+	return false;
+}
+
+const HyperModelDef hypermodel_mlp = {
+	"mlp", model_mlp_space, NULL, model_mlp_set, hypermodel_dense_build
+};
+
+const HyperModelDef hypermodel_linear = {
+	"linear", model_linear_space, NULL, model_linear_set, hypermodel_dense_build
+};
 
 /* ---- the network ---- */
 
@@ -449,7 +532,7 @@ model_check_config(const ModelConfig *c, CoreErrorCode code)
 {
 	const char *problem = NULL;
 
-	if ((unsigned) c->kind > HYPERMODEL_LINEAR)
+	if ((unsigned) c->kind >= (unsigned) hypermodel_count)
 		problem = "The hypermodel kind is unknown.";
 	else if (c->num_layers < 0 || c->num_layers > MODEL_MAX_LAYERS)
 		problem = model_detail("The network has %d hidden layers; at most %d are allowed.",
@@ -488,12 +571,52 @@ model_check_config(const ModelConfig *c, CoreErrorCode code)
 				   : "Change the hyperparameters of the trial.");
 }
 
+/* the dense network of a config: mlp or linear */
+void
+hypermodel_dense_build(Graph *g, const ModelConfig *c, const HyperModelShape *s)
+{
+	int			x = graph_input(g, NULL, s->input);
+
+	for (int l = 0; l < c->num_layers; l++)
+		x = graph_dense(g, NULL, x, c->units[l], c->activation, true);
+	if (c->num_layers > 0 && c->dropout_rate > 0.0)
+		x = graph_dropout(g, NULL, x, c->dropout_rate);
+	if (s->include_top)
+		graph_dense(g, NULL, x, s->outputs, ACT_LINEAR, true);
+}
+
+/* the shape of one example: hypermodel_options, or the data's columns */
+static GraphShape
+model_input_shape(const ModelConfig *c, int ninputs, CoreErrorCode code)
+{
+	GraphShape	s = {1, 1, 1, ninputs};
+	const HyperModelOptions *o = &c->options;
+
+	if (o->input_rank == 3)
+	{
+		s.rank = 3;
+		s.h = o->input_shape[0];
+		s.w = o->input_shape[1];
+		s.c = o->input_shape[2];
+	}
+	else if (o->input_rank == 1)
+		s.c = o->input_shape[0];
+	if ((int64_t) s.h * s.w * s.c != ninputs || s.h < 1 || s.w < 1 || s.c < 1)
+		core_error(code == CORE_ERR_CORRUPTED ? code : CORE_ERR_DATATYPE_MISMATCH,
+				   code == CORE_ERR_CORRUPTED ? "invalid model data"
+				   : "input_shape does not fit the data",
+				   model_detail("The input_shape holds %lld values; a row of the data has %d.",
+								(long long) s.h * s.w * s.c, ninputs),
+				   "Give an input_shape whose product is the number of input columns.");
+	return s;
+}
+
 void
 model_layout(Model *m, const ModelConfig *c, TaskKind task, int ninputs,
 			 int noutputs, CoreErrorCode code)
 {
-	int64_t		offset = 0;
-	int			in = ninputs;
+	HyperModelShape shape;
+	Graph	   *g;
 
 	model_check_config(c, code);
 	if (ninputs < 1 || noutputs < 1 || noutputs > MODEL_MAX_UNITS)
@@ -502,46 +625,144 @@ model_layout(Model *m, const ModelConfig *c, TaskKind task, int ninputs,
 				   model_detail("The model has %d inputs and %d outputs.",
 								 ninputs, noutputs),
 				   "A model needs at least one input column and one output.");
+	shape.input = model_input_shape(c, ninputs, code);
+	shape.outputs = noutputs;
+	shape.task = task;
+	shape.include_top = c->options.include_top;
+	g = m->graph ? m->graph : graph_create();
+	g->fail_code = code;
+	hypermodel_defs[c->kind]->build(g, c, &shape);
+	g->fail_code = CORE_ERR_INVALID_PARAMETER;
 	m->config = *c;
 	m->task = task;
 	m->ninputs = ninputs;
-	m->noutputs = noutputs;
-	m->nlayers = c->num_layers + 1;
-	m->maxwidth = noutputs;
-	for (int l = 0; l < m->nlayers; l++)
-	{
-		DenseLayer *layer = &m->layers[l];
-		bool		hidden = l < c->num_layers;
-
-		layer->in = in;
-		layer->out = hidden ? c->units[l] : noutputs;
-		layer->act = hidden ? c->activation : ACT_LINEAR;
-		layer->woff = offset;
-		layer->boff = offset + (int64_t) layer->in * layer->out;
-		offset = layer->boff + layer->out;
-		if (offset > MODEL_MAX_PARAMS)
-			core_error(code == CORE_ERR_CORRUPTED ? code : CORE_ERR_PROGRAM_LIMIT,
-					   code == CORE_ERR_CORRUPTED ? "invalid model data"
-					   : "model is too large",
-					   model_detail("The network would have more than %lld parameters.",
-									 (long long) MODEL_MAX_PARAMS),
-					   "Use fewer units or layers, or fewer input columns.");
-		if (layer->out > m->maxwidth)
-			m->maxwidth = layer->out;
-		in = layer->out;
-	}
-	m->nparams = offset;
+	m->noutputs = graph_shape_size(g->layers[g->output].out);
+	m->graph = g;
+	m->nparams = g->nparams;
+	m->nstate = g->nstate;
 }
 
 /*
  * Kernels start on a cache line, so the vector loads of a row of W never
  * straddle two lines (that alone costs a third of a one-row predict).
+ * Moving statistics start at mean 0, variance 1.
  */
 void
 model_alloc_params(Model *m)
 {
 	m->params_block = core_alloc_raw(m->nparams * sizeof(float) + 64);
 	m->params = (float *) (((uintptr_t) m->params_block + 63) & ~(uintptr_t) 63);
+	if (m->nstate > 0)
+	{
+		m->state = core_alloc_raw(m->nstate * sizeof(float));
+		for (int i = 0; i < m->graph->nlayers; i++)
+		{
+			const GraphLayer *l = &m->graph->layers[i];
+
+			if (l->kind != LAYER_BATCH_NORMALIZATION)
+				continue;
+			for (int c = 0; c < l->in.c; c++)
+			{
+				m->state[l->soff + c] = 0.0f;
+				m->state[l->soff + l->in.c + c] = 1.0f;
+			}
+		}
+	}
+}
+
+/* a standard normal draw truncated to two deviations, as Keras's */
+static double
+model_truncated_normal(RngStream *rng)
+{
+	for (;;)
+	{
+		double		u1 = rng_stream_uniform(rng);
+		double		u2 = rng_stream_uniform(rng);
+		double		z = sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * M_PI * u2);
+
+		if (fabs(z) <= 2.0)
+			return z;
+	}
+}
+
+/* one kernel of n values with fan_in and fan_out, in storage order */
+static void
+model_init_kernel(float *w, int64_t n, double fan_in, double fan_out,
+				  GraphInit init, RngStream *rng)
+{
+	/* the deviation of a normal truncated at 2 is 0.87962566 of its own */
+	double		sd;
+
+	if (init == INIT_GLOROT_UNIFORM)
+	{
+		double		limit = sqrt(6.0 / (fan_in + fan_out));
+
+		for (int64_t i = 0; i < n; i++)
+			w[i] = (float) ((2.0 * rng_stream_uniform(rng) - 1.0) * limit);
+		return;
+	}
+	sd = sqrt((init == INIT_HE_NORMAL ? 2.0 : 1.0) / fan_in) / 0.87962566103423978;
+	for (int64_t i = 0; i < n; i++)
+		w[i] = (float) (model_truncated_normal(rng) * sd);
+}
+
+/*
+ * Keras's initial weights: each kernel by its initialiser, drawn layer
+ * after layer from the seed's init stream (for a Dense stack exactly the
+ * draws of the Dense-only core); biases and beta 0, gamma 1.  Fans as
+ * Keras computes them: receptive field x input / output channels.
+ */
+void
+model_init_weights(Model *m)
+{
+	RngStream	rng;
+
+	memset(m->params, 0, m->nparams * sizeof(float));
+	rng_stream_seed(&rng, m->config.seed, RNG_STREAM_INIT);
+	for (int i = 1; i < m->graph->nlayers; i++)
+	{
+		const GraphLayer *l = &m->graph->layers[i];
+		double		rf = (double) l->kernel[0] * l->kernel[1];
+		int			in = l->in.c;
+
+		switch (l->kind)
+		{
+			case LAYER_DENSE:
+				model_init_kernel(m->params + l->woff, (int64_t) in * l->units,
+								  in, l->units, l->init, &rng);
+				break;
+			case LAYER_CONV2D:
+				model_init_kernel(m->params + l->woff,
+								  (int64_t) rf * (in / l->groups) * l->units,
+								  rf * (in / l->groups), rf * l->units, l->init, &rng);
+				break;
+			case LAYER_DEPTHWISE_CONV2D:
+				model_init_kernel(m->params + l->woff,
+								  (int64_t) rf * in * l->depth_multiplier,
+								  rf, rf * l->depth_multiplier, l->init, &rng);
+				break;
+			case LAYER_SEPARABLE_CONV2D:
+				model_init_kernel(m->params + l->woff, (int64_t) rf * in,
+								  rf, rf, l->init, &rng);
+				model_init_kernel(m->params + l->w2off, (int64_t) in * l->units,
+								  in, l->units, l->init, &rng);
+				break;
+			case LAYER_BATCH_NORMALIZATION:
+				for (int c = 0; c < in; c++)
+					m->params[l->woff + c] = 1.0f;
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+static void
+model_finish(Model *m, TaskKind task, int nclasses)
+{
+	m->nclasses = task == TASK_CLASSIFICATION ? nclasses : 0;
+	model_alloc_params(m);
+	model_init_weights(m);
 }
 
 Model *
@@ -549,32 +770,60 @@ model_create(const ModelConfig *c, const DatasetEncoding *enc)
 {
 	Model	   *m = core_alloc(sizeof(Model));
 	int			noutputs;
-	RngStream	rng;
 
 	if (enc->task == TASK_CLASSIFICATION && enc->nclasses < 1)
 		core_error(CORE_ERR_DATA_EXCEPTION, "no classes to learn",
 				   "The training data has no label values.",
 				   "Check the training query's label column.");
 	noutputs = enc->task == TASK_CLASSIFICATION ? enc->nclasses : 1;
+	if (enc->task == TASK_CLASSIFICATION && c->options.classes > 0)
+	{
+		if (c->options.classes < enc->nclasses)
+			core_error(CORE_ERR_INVALID_PARAMETER, "too few classes for the labels",
+					   model_detail("hypermodel_options gives %d classes; the labels have %d.",
+									c->options.classes, enc->nclasses),
+					   "Leave classes out, or give at least the number of distinct labels.");
+		noutputs = c->options.classes;
+	}
 	model_layout(m, c, enc->task, enc->ncols, noutputs,
 				 CORE_ERR_INVALID_PARAMETER);
-	m->nclasses = enc->task == TASK_CLASSIFICATION ? enc->nclasses : 0;
-	model_alloc_params(m);
-	memset(m->params, 0, m->nparams * sizeof(float));
-
-	/* Glorot uniform kernels, zero biases */
-	rng_stream_seed(&rng, c->seed, RNG_STREAM_INIT);
-	for (int l = 0; l < m->nlayers; l++)
-	{
-		DenseLayer *layer = &m->layers[l];
-		double		limit = sqrt(6.0 / (layer->in + layer->out));
-		float	   *w = m->params + layer->woff;
-		int64_t		n = (int64_t) layer->in * layer->out;
-
-		for (int64_t i = 0; i < n; i++)
-			w[i] = (float) ((2.0 * rng_stream_uniform(&rng) - 1.0) * limit);
-	}
+	model_finish(m, enc->task, m->noutputs);
 	return m;
+}
+
+Model *
+model_create_from_graph(Graph *g, const ModelConfig *c, TaskKind task,
+						int nclasses)
+{
+	Model	   *m = core_alloc(sizeof(Model));
+
+	model_check_config(c, CORE_ERR_INVALID_PARAMETER);
+	m->config = *c;
+	m->task = task;
+	m->graph = g;
+	m->ninputs = (int) graph_shape_size(g->layers[0].out);
+	m->noutputs = (int) graph_shape_size(g->layers[g->output].out);
+	m->nparams = g->nparams;
+	m->nstate = g->nstate;
+	model_finish(m, task, nclasses);
+	return m;
+}
+
+double
+model_training_bytes(const ModelConfig *c, const DatasetEncoding *enc)
+{
+	Model		probe;
+	double		bytes;
+	int			noutputs = enc->task == TASK_CLASSIFICATION
+		? (c->options.classes > enc->nclasses ? c->options.classes : enc->nclasses) : 1;
+
+	memset(&probe, 0, sizeof(probe));
+	model_layout(&probe, c, enc->task, enc->ncols, noutputs < 1 ? 1 : noutputs,
+				 CORE_ERR_INVALID_PARAMETER);
+	bytes = graph_training_bytes(probe.graph, c->batch_size, c->optimizer,
+								 c->momentum);
+	graph_free(probe.graph);
+	return bytes;
 }
 
 void
@@ -583,16 +832,18 @@ model_free(Model *m)
 	if (m == NULL)
 		return;
 	core_free(m->params_block);
+	if (m->state)
+		core_free(m->state);
 	if (m->norm_mean)
 		core_free(m->norm_mean);
 	if (m->norm_scale)
 		core_free(m->norm_scale);
-	if (m->scratch.rows > 0)
+	if (m->infer)
 	{
-		core_free(m->scratch.xin);
-		core_free(m->scratch.h[0]);
-		core_free(m->scratch.h[1]);
+		graph_exec_free(m->infer);
+		core_free(m->infer_xin);
 	}
+	graph_free(m->graph);
 	core_free(m);
 }
 
@@ -600,6 +851,12 @@ const ModelConfig *
 model_config(const Model *m)
 {
 	return &m->config;
+}
+
+const Graph *
+model_graph(const Model *m)
+{
+	return m->graph;
 }
 
 TaskKind
@@ -628,6 +885,14 @@ model_params(Model *m, size_t *nparams)
 	return m->params;
 }
 
+float *
+model_state(Model *m, size_t *nstate)
+{
+	if (nstate)
+		*nstate = (size_t) m->nstate;
+	return m->state;
+}
+
 const float *
 model_norm_mean(const Model *m)
 {
@@ -640,52 +905,61 @@ model_norm_scale(const Model *m)
 	return m->norm_scale;
 }
 
-/* make the inference scratch hold at least rows rows */
+/* inference buffers stay below this many floats: rows per chunk */
+#define MODEL_INFER_FLOATS ((double) (1 << 24))
+
+int
+model_chunk_rows(const Model *m)
+{
+	double		per_row = 0.0;
+	double		rows;
+
+	for (int i = 1; i < m->graph->nlayers; i++)
+		per_row += graph_shape_size(m->graph->layers[i].out) +
+			graph_layer_saved(&m->graph->layers[i]);
+	rows = MODEL_INFER_FLOATS / (per_row > 1.0 ? per_row : 1.0);
+	if (rows > MODEL_CHUNK_ROWS)
+		return MODEL_CHUNK_ROWS;
+	return rows < 1.0 ? 1 : (int) rows;
+}
+
+/* make the inference buffers hold at least rows rows */
 void
 model_scratch_reserve(Model *m, int rows)
 {
-	ModelScratch *s = &m->scratch;
-	size_t		width = (size_t) m->maxwidth * sizeof(float);
-
-	if (s->rows >= rows)
+	if (m->infer && m->infer->cap >= rows)
 		return;
-	if (s->rows > 0)
+	if (m->infer)
 	{
-		core_free(s->xin);
-		core_free(s->h[0]);
-		core_free(s->h[1]);
+		graph_exec_free(m->infer);
+		core_free(m->infer_xin);
 	}
-	s->xin = core_alloc_raw((size_t) rows * m->ninputs * sizeof(float));
-	s->h[0] = core_alloc_raw(rows * width);
-	s->h[1] = core_alloc_raw(rows * width);
-	s->rows = rows;
+	m->infer = graph_exec_create(m->graph, rows, false);
+	m->infer_xin = core_alloc_raw((size_t) rows * m->ninputs * sizeof(float));
 }
 
 void
 model_forward_logits(Model *m, const float *x, int rows, float *out)
 {
 	const float *in = x;
+	float	   *y;
 
 	if (m->norm_mean)
 	{
-		layer_normalize_rows(m->scratch.xin, x, rows, m->ninputs,
+		layer_normalize_rows(m->infer_xin, x, rows, m->ninputs,
 							 m->norm_mean, m->norm_scale);
-		in = m->scratch.xin;
+		in = m->infer_xin;
 	}
-	for (int l = 0; l < m->nlayers; l++)
-	{
-		float	   *dst = l == m->nlayers - 1 ? out : m->scratch.h[l & 1];
-
-		layer_dense_forward(in, rows, &m->layers[l], m->params, NULL, dst);
-		in = dst;
-	}
+	y = graph_exec_forward(m->infer, m->params, m->state, in, rows);
+	memcpy(out, y, (size_t) rows * m->noutputs * sizeof(float));
 }
 
 void
 model_predict(const Model *m, const float *x, int64_t nrows, float *out)
 {
 	Model	   *mm = (Model *) m;	/* only the scratch cache changes */
-	int			chunk = nrows < MODEL_CHUNK_ROWS ? (int) nrows : MODEL_CHUNK_ROWS;
+	int			limit = model_chunk_rows(m);
+	int			chunk = nrows < limit ? (int) nrows : limit;
 
 	if (nrows <= 0)
 		return;
@@ -696,104 +970,7 @@ model_predict(const Model *m, const float *x, int64_t nrows, float *out)
 		float	   *o = out + r * m->noutputs;
 
 		model_forward_logits(mm, x + r * m->ninputs, rows, o);
-		if (m->task == TASK_CLASSIFICATION)
+		if (m->task == TASK_CLASSIFICATION && m->config.options.include_top)
 			layer_softmax(o, rows, m->noutputs);
 	}
-}
-
-/* ---- summary ---- */
-
-/* Keras's readable_memory_size: 1024-based units, two decimals */
-static char *
-model_memory_size(double bytes)
-{
-	static const char *units[] = {"B", "KB", "MB", "GB", "TB"};
-	int			u = 0;
-
-	while (bytes > 1024.0 && u < 4)
-	{
-		bytes /= 1024.0;
-		u++;
-	}
-	return core_psprintf("%.2f %s", bytes, units[u]);
-}
-
-/* a count as Keras prints it: 556,810 */
-static char *
-model_count_text(int64_t n)
-{
-	char		digits[32];
-	char		out[48];
-	int			len = snprintf(digits, sizeof(digits), "%lld", (long long) n);
-	int			o = 0;
-
-	for (int i = 0; i < len; i++)
-	{
-		if (i > 0 && digits[i - 1] != '-' && (len - i) % 3 == 0)
-			out[o++] = ',';
-		out[o++] = digits[i];
-	}
-	out[o] = '\0';
-	return core_strdup(out);
-}
-
-static char *
-model_summary_row(const char *layer, const char *shape, const char *params)
-{
-	/* a name too long for its column is cut, as Keras does */
-	return core_psprintf(" %-28.27s%-26s%s", layer, shape, params);
-}
-
-char **
-model_summary(const Model *m, int *nlines)
-{
-	int			cap = 2 * (m->nlayers + 2) + 10;
-	char	  **lines = core_alloc(cap * sizeof(char *));
-	int			n = 0;
-	int64_t		frozen = m->config.normalize ? 2 * (int64_t) m->ninputs + 1 : 0;
-	int			dense = 0;
-
-	lines[n++] = core_psprintf("Model: \"sequential\"");
-	lines[n++] = core_psprintf("%.65s", "_________________________________________________________________");
-	lines[n++] = model_summary_row("Layer (type)", "Output Shape", "Param #");
-	lines[n++] = core_psprintf("%.65s", "=================================================================");
-	if (m->config.normalize)
-	{
-		lines[n++] = model_summary_row("normalization (Normalization)",
-									   core_psprintf("(None, %d)", m->ninputs),
-									   model_count_text(frozen));
-		lines[n++] = core_strdup("");
-	}
-	for (int l = 0; l < m->nlayers; l++)
-	{
-		const DenseLayer *layer = &m->layers[l];
-		char	   *name = dense == 0 ? core_strdup("dense (Dense)")
-			: core_psprintf("dense_%d (Dense)", dense);
-
-		dense++;
-		lines[n++] = model_summary_row(name,
-									   core_psprintf("(None, %d)", layer->out),
-									   model_count_text((int64_t) layer->in * layer->out + layer->out));
-		lines[n++] = core_strdup("");
-		if (l == m->nlayers - 2 && m->config.dropout_rate > 0.0)
-		{
-			lines[n++] = model_summary_row("dropout (Dropout)",
-										   core_psprintf("(None, %d)", layer->out),
-										   "0");
-			lines[n++] = core_strdup("");
-		}
-	}
-	lines[n - 1] = core_psprintf("%.65s", "=================================================================");
-	lines[n++] = core_psprintf("Total params: %s (%s)",
-							   model_count_text(m->nparams + frozen),
-							   model_memory_size(4.0 * (m->nparams + frozen)));
-	lines[n++] = core_psprintf("Trainable params: %s (%s)",
-							   model_count_text(m->nparams),
-							   model_memory_size(4.0 * m->nparams));
-	lines[n++] = core_psprintf("Non-trainable params: %s (%s)",
-							   model_count_text(frozen),
-							   model_memory_size(4.0 * frozen));
-	lines[n++] = core_psprintf("%.65s", "_________________________________________________________________");
-	*nlines = n;
-	return lines;
 }

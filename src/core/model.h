@@ -182,6 +182,13 @@ extern int	model_num_outputs(const Model *m);
 extern float *model_params(Model *m, size_t *nparams);
 
 /*
+ * The non-trainable state (BatchNormalization's moving means and
+ * variances), NULL when the network has none.  Keeping the best epoch
+ * copies it with the parameters.
+ */
+extern float *model_state(Model *m, size_t *nstate);
+
+/*
  * The standardisation the model applies to its inputs: per input column a
  * mean and a scale (1 / standard deviation); NULL when normalize is off.
  */

@@ -12,18 +12,35 @@
  *	   length	u64		payload bytes; the blob is header + payload exactly
  *	   crc		u32		CRC-32 (IEEE) of the payload
  *	   reserved u32		0
- *	 payload
+ *	 payload (version 2)
  *	   config	kind, num_layers, units[16], activation, optimizer,
  *				batch_size (u32); dropout_rate, learning_rate, momentum, l1,
- *				l2 (f64); normalize, shuffle (u8); seed (u64)
- *	   shape	task, ninputs, noutputs (u32); nparams (u64); params
- *				(f32 x nparams); has_norm (u8) [mean, scale (f32 x
- *				ninputs)]
+ *				l2 (f64); normalize, shuffle (u8); seed (u64); then
+ *				hypermodel_options: input_rank, input_shape[3], classes
+ *				(u32), include_top (u8)
+ *	   shape	task, ninputs, noutputs (u32)
+ *	   graph	nlayers, output (u32); per layer: kind (u32), name (str),
+ *				inputs[2] (i32, -1 for none), output rank, h, w, c,
+ *				units, kernel[2], strides[2], padding, pad[4], groups,
+ *				depth_multiplier, activation, init (u32), use_bias,
+ *				regularized (u8), rate, momentum, epsilon (f64)
+ *	   weights	nparams (u64); params (f32 x nparams); nstate (u64);
+ *				state (f32 x nstate: BatchNormalization's moving means and
+ *				variances); has_norm (u8) [mean, scale (f32 x ninputs)]
  *	   encoding nfeatures (u32), per feature: name (str), kind, offset,
  *				width, nvocab (u32), vocab (str x nvocab), has_impute (u8),
  *				impute_value (f32); then ncols, task (u32), label_name,
  *				label_type (str), nclasses (u32), classes (str x nclasses)
  *	 str = u32 length (0xFFFFFFFF for none) + bytes, no terminator
+ *
+ * Version 1 (hptune 0.2, Dense stacks only) has no options, no graph and
+ * no state: its network is the mlp or linear graph its config builds.  It
+ * is still read; every blob written is version 2.
+ *
+ * A stored graph is rebuilt through the graph.h builders, which check
+ * every setting and shape as they do for a hypermodel, and each layer's
+ * stored record must equal the record of the layer built from it, so what
+ * was read re-serialises to the same bytes.
  *
  * The encoding is what the shell trusts when it encodes a row for the
  * network, so it is checked as strictly as the weights: kinds, widths
@@ -56,7 +73,8 @@
 #include <string.h>
 
 #define MODEL_FORMAT_MAGIC 0x4D545048	/* "HPTM" read little-endian */
-#define MODEL_FORMAT_VERSION 1
+#define MODEL_FORMAT_VERSION 2
+#define MODEL_FORMAT_VERSION_DENSE 1
 #define MODEL_FORMAT_HEADER 24
 #define MODEL_FORMAT_NO_STRING 0xFFFFFFFFu
 
@@ -311,6 +329,95 @@ format_write_encoding(FormatWriter *w, const DatasetEncoding *enc)
 		format_put_required_str(w, enc->classes[c], "class label");
 }
 
+/* one layer's stored settings, as the writer and the reader see them */
+typedef struct FormatLayerRec
+{
+	uint32_t	kind;
+	int32_t		inputs[2];
+	uint32_t	rank,
+				h,
+				w,
+				c;
+	uint32_t	units,
+				kernel[2],
+				strides[2],
+				padding,
+				pad[4],
+				groups,
+				depth_multiplier,
+				act,
+				init;
+	uint8_t		use_bias,
+				regularized;
+	double		rate,
+				momentum,
+				epsilon;
+} FormatLayerRec;
+
+static void
+format_layer_rec(const GraphLayer *l, FormatLayerRec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->kind = l->kind;
+	r->inputs[0] = l->ninputs > 0 ? l->inputs[0] : -1;
+	r->inputs[1] = l->ninputs > 1 ? l->inputs[1] : -1;
+	r->rank = l->out.rank;
+	r->h = l->out.h;
+	r->w = l->out.w;
+	r->c = l->out.c;
+	r->units = l->units;
+	for (int i = 0; i < 2; i++)
+	{
+		r->kernel[i] = l->kernel[i];
+		r->strides[i] = l->strides[i];
+	}
+	r->padding = l->padding;
+	for (int i = 0; i < 4; i++)
+		r->pad[i] = l->pad[i];
+	r->groups = l->groups;
+	r->depth_multiplier = l->depth_multiplier;
+	r->act = l->act;
+	r->init = l->init;
+	r->use_bias = l->use_bias ? 1 : 0;
+	r->regularized = l->regularized ? 1 : 0;
+	r->rate = l->rate;
+	r->momentum = l->momentum;
+	r->epsilon = l->epsilon;
+}
+
+static void
+format_write_layer(FormatWriter *w, const GraphLayer *l)
+{
+	FormatLayerRec r;
+
+	format_layer_rec(l, &r);
+	format_put_u32(w, r.kind);
+	format_put_str(w, l->name);
+	format_put_u32(w, (uint32_t) r.inputs[0]);
+	format_put_u32(w, (uint32_t) r.inputs[1]);
+	format_put_u32(w, r.rank);
+	format_put_u32(w, r.h);
+	format_put_u32(w, r.w);
+	format_put_u32(w, r.c);
+	format_put_u32(w, r.units);
+	format_put_u32(w, r.kernel[0]);
+	format_put_u32(w, r.kernel[1]);
+	format_put_u32(w, r.strides[0]);
+	format_put_u32(w, r.strides[1]);
+	format_put_u32(w, r.padding);
+	for (int i = 0; i < 4; i++)
+		format_put_u32(w, r.pad[i]);
+	format_put_u32(w, r.groups);
+	format_put_u32(w, r.depth_multiplier);
+	format_put_u32(w, r.act);
+	format_put_u32(w, r.init);
+	format_put_u8(w, r.use_bias);
+	format_put_u8(w, r.regularized);
+	format_put_f64(w, r.rate);
+	format_put_f64(w, r.momentum);
+	format_put_f64(w, r.epsilon);
+}
+
 void *
 model_serialize(const Model *m, const DatasetEncoding *enc, size_t *len)
 {
@@ -321,12 +428,15 @@ model_serialize(const Model *m, const DatasetEncoding *enc, size_t *len)
 
 	format_check_encoding(enc, m);
 	format_check_floats(m->params, m->nparams, "weights");
+	if (m->state)
+		format_check_floats(m->state, m->nstate, "moving statistics");
 	if (m->norm_mean)
 	{
 		format_check_floats(m->norm_mean, m->ninputs, "input means");
 		format_check_floats(m->norm_scale, m->ninputs, "input scales");
 	}
 	w.cap = MODEL_FORMAT_HEADER + 512 + (size_t) m->nparams * 4 +
+		(size_t) m->nstate * 4 + (size_t) m->graph->nlayers * 200 +
 		(m->norm_mean ? (size_t) m->ninputs * 8 : 0);
 	w.buf = core_alloc_raw(w.cap);
 	format_reserve(&w, MODEL_FORMAT_HEADER);
@@ -346,12 +456,23 @@ model_serialize(const Model *m, const DatasetEncoding *enc, size_t *len)
 	format_put_u8(&w, c->normalize ? 1 : 0);
 	format_put_u8(&w, c->shuffle ? 1 : 0);
 	format_put_u64(&w, c->seed, 8);
+	format_put_u32(&w, c->options.input_rank);
+	for (int i = 0; i < 3; i++)
+		format_put_u32(&w, c->options.input_shape[i]);
+	format_put_u32(&w, c->options.classes);
+	format_put_u8(&w, c->options.include_top ? 1 : 0);
 
 	format_put_u32(&w, m->task);
 	format_put_u32(&w, m->ninputs);
 	format_put_u32(&w, m->noutputs);
+	format_put_u32(&w, m->graph->nlayers);
+	format_put_u32(&w, m->graph->output);
+	for (int i = 0; i < m->graph->nlayers; i++)
+		format_write_layer(&w, &m->graph->layers[i]);
 	format_put_u64(&w, (uint64_t) m->nparams, 8);
 	format_put_floats(&w, m->params, m->nparams);
+	format_put_u64(&w, (uint64_t) m->nstate, 8);
+	format_put_floats(&w, m->state, m->nstate);
 	format_put_u8(&w, m->norm_mean ? 1 : 0);
 	if (m->norm_mean)
 	{
@@ -384,6 +505,7 @@ typedef struct FormatReader
 	const uint8_t *p;
 	size_t		pos;
 	size_t		len;
+	uint32_t	version;
 	bool		build;			/* second pass: fill the outputs */
 	uint32_t	last_str_len;	/* of the last string read */
 	/* the encoding's single allocation, measured then carved */
@@ -555,7 +677,9 @@ static void
 format_read_config(FormatReader *r, ModelConfig *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->kind = (HyperModelKind) format_get_count(r, HYPERMODEL_LINEAR, "hypermodel kind");
+	c->kind = (HyperModelKind) format_get_count(r, r->version == MODEL_FORMAT_VERSION_DENSE
+												? HYPERMODEL_LINEAR : hypermodel_count - 1,
+												"hypermodel kind");
 	c->num_layers = format_get_count(r, MODEL_MAX_LAYERS, "layer count");
 	for (int i = 0; i < MODEL_MAX_LAYERS; i++)
 		c->units[i] = format_get_count(r, MODEL_MAX_UNITS, "unit count");
@@ -571,6 +695,16 @@ format_read_config(FormatReader *r, ModelConfig *c)
 	c->shuffle = format_get_bool(r, "shuffle flag");
 	c->seed = format_get(r, 8, "seed");
 	c->options.include_top = true;
+	if (r->version >= MODEL_FORMAT_VERSION)
+	{
+		c->options.input_rank = format_get_count(r, 3, "input rank");
+		if (c->options.input_rank == 2)
+			format_corrupt("The input rank is 2; it must be 0, 1 or 3.");
+		for (int i = 0; i < 3; i++)
+			c->options.input_shape[i] = format_get_count(r, GRAPH_MAX_DIM, "input dimension");
+		c->options.classes = format_get_count(r, MODEL_MAX_UNITS, "class count");
+		c->options.include_top = format_get_bool(r, "include_top flag");
+	}
 	model_check_config(c, CORE_ERR_CORRUPTED);
 }
 
@@ -670,6 +804,201 @@ format_read_encoding(FormatReader *r, DatasetEncoding *enc, const Model *m)
 		*enc = tmp;
 }
 
+/* the layers of pass 1, checked without allocating */
+static GraphLayer format_probe_layers[GRAPH_MAX_LAYERS];
+
+/* a layer name: not empty, no zero byte, shorter than GRAPH_MAX_NAME */
+static void
+format_get_name(FormatReader *r, char *name)
+{
+	uint32_t	n = (uint32_t) format_get(r, 4, "layer name");
+	const uint8_t *p;
+
+	if (n == 0 || n >= GRAPH_MAX_NAME)
+		format_corrupt("A layer name is %u bytes long; it must have 1 to %d.",
+					   n, GRAPH_MAX_NAME - 1);
+	p = format_take(r, n, "layer name");
+	if (memchr(p, '\0', n) != NULL)
+		format_corrupt("A layer name contains a zero byte.");
+	memcpy(name, p, n);
+	name[n] = '\0';
+}
+
+static void
+format_read_layer_rec(FormatReader *r, FormatLayerRec *x, char *name)
+{
+	memset(x, 0, sizeof(*x));
+	x->kind = format_get_count(r, LAYER_KIND_LAST, "layer kind");
+	format_get_name(r, name);
+	x->inputs[0] = (int32_t) format_get(r, 4, "layer input");
+	x->inputs[1] = (int32_t) format_get(r, 4, "layer input");
+	x->rank = format_get_count(r, 3, "shape rank");
+	x->h = format_get_count(r, GRAPH_MAX_DIM, "shape height");
+	x->w = format_get_count(r, GRAPH_MAX_DIM, "shape width");
+	x->c = format_get_count(r, GRAPH_MAX_DIM, "shape channels");
+	x->units = format_get_count(r, GRAPH_MAX_DIM, "units");
+	for (int i = 0; i < 2; i++)
+		x->kernel[i] = format_get_count(r, GRAPH_MAX_KERNEL, "kernel size");
+	for (int i = 0; i < 2; i++)
+		x->strides[i] = format_get_count(r, GRAPH_MAX_KERNEL, "stride");
+	x->padding = format_get_count(r, PADDING_SAME, "padding");
+	for (int i = 0; i < 4; i++)
+		x->pad[i] = format_get_count(r, GRAPH_MAX_KERNEL, "padding size");
+	x->groups = format_get_count(r, GRAPH_MAX_DIM, "group count");
+	x->depth_multiplier = format_get_count(r, GRAPH_MAX_DIM, "depth multiplier");
+	x->act = format_get_count(r, ACT_LINEAR, "activation");
+	x->init = format_get_count(r, INIT_HE_NORMAL, "initialiser");
+	x->use_bias = format_get_bool(r, "use_bias flag");
+	x->regularized = format_get_bool(r, "regularized flag");
+	x->rate = format_get_f64(r, "rate");
+	x->momentum = format_get_f64(r, "momentum");
+	x->epsilon = format_get_f64(r, "epsilon");
+}
+
+/* build the layer a record describes; the builders check it */
+static void
+format_build_layer(Graph *g, const FormatLayerRec *x, const char *name)
+{
+	int			a = x->inputs[0],
+				b = x->inputs[1];
+	GraphShape	shape = {(int) x->rank, (int) x->h, (int) x->w, (int) x->c};
+	Activation	act = (Activation) x->act;
+	GraphPadding pad = (GraphPadding) x->padding;
+	int			id = -1;
+
+	switch ((LayerKind) x->kind)
+	{
+		case LAYER_INPUT:
+			id = graph_input(g, name, shape);
+			break;
+		case LAYER_DENSE:
+			id = graph_dense(g, name, a, x->units, act, x->use_bias);
+			break;
+		case LAYER_CONV2D:
+			id = graph_conv2d(g, name, a, x->units, x->kernel[0], x->kernel[1],
+							  x->strides[0], x->strides[1], pad, x->use_bias,
+							  x->groups, act);
+			break;
+		case LAYER_DEPTHWISE_CONV2D:
+			id = graph_depthwise_conv2d(g, name, a, x->kernel[0], x->kernel[1],
+										x->strides[0], x->strides[1], pad,
+										x->depth_multiplier, x->use_bias, act);
+			break;
+		case LAYER_SEPARABLE_CONV2D:
+			id = graph_separable_conv2d(g, name, a, x->units, x->kernel[0],
+										x->kernel[1], x->strides[0],
+										x->strides[1], pad, x->use_bias, act);
+			break;
+		case LAYER_ZERO_PADDING2D:
+			id = graph_zero_padding2d(g, name, a, x->pad[0], x->pad[1],
+									  x->pad[2], x->pad[3]);
+			break;
+		case LAYER_MAX_POOLING2D:
+			id = graph_max_pooling2d(g, name, a, x->kernel[0], x->kernel[1],
+									 x->strides[0], x->strides[1], pad);
+			break;
+		case LAYER_AVERAGE_POOLING2D:
+			id = graph_average_pooling2d(g, name, a, x->kernel[0], x->kernel[1],
+										 x->strides[0], x->strides[1], pad);
+			break;
+		case LAYER_GLOBAL_AVERAGE_POOLING2D:
+			id = graph_global_average_pooling2d(g, name, a);
+			break;
+		case LAYER_GLOBAL_MAX_POOLING2D:
+			id = graph_global_max_pooling2d(g, name, a);
+			break;
+		case LAYER_FLATTEN:
+			id = graph_flatten(g, name, a);
+			break;
+		case LAYER_BATCH_NORMALIZATION:
+			id = graph_batch_normalization(g, name, a, x->momentum, x->epsilon);
+			break;
+		case LAYER_ADD:
+			id = graph_add(g, name, a, b);
+			break;
+		case LAYER_ACTIVATION:
+			id = graph_activation(g, name, a, act);
+			break;
+		case LAYER_DROPOUT:
+			id = graph_dropout(g, name, a, x->rate);
+			break;
+		case LAYER_ALPHA_DROPOUT:
+			id = graph_alpha_dropout(g, name, a, x->rate);
+			break;
+	}
+	graph_set_init(g, id, (GraphInit) x->init);
+	graph_set_regularized(g, id, x->regularized != 0);
+}
+
+/*
+ * The stored graph into g (pass 1: a fixed graph over the probe layers;
+ * pass 2: an allocated one).  Every record must be the one its layer gives.
+ */
+static void
+format_read_graph(FormatReader *r, Graph *g)
+{
+	uint32_t	nlayers = format_get_count(r, GRAPH_MAX_LAYERS, "layer count");
+	uint32_t	output = format_get_count(r, GRAPH_MAX_LAYERS, "output layer");
+
+	if (nlayers < 2 || output >= nlayers || output == 0)
+		format_corrupt("The graph has %u layers and output %u.", nlayers, output);
+	for (uint32_t i = 0; i < nlayers; i++)
+	{
+		FormatLayerRec stored,
+					built;
+		char		name[GRAPH_MAX_NAME];
+
+		format_read_layer_rec(r, &stored, name);
+		format_build_layer(g, &stored, name);
+		format_layer_rec(&g->layers[i], &built);
+		if (memcmp(&stored, &built, sizeof(stored)) != 0)
+			format_corrupt("Layer %u (\"%s\") is stored with settings its kind does not give.",
+						   i + 1, name);
+	}
+	graph_set_output(g, (int) output);
+}
+
+/* the network of a payload: a stored graph, or the v1 dense config's */
+static void
+format_read_network(FormatReader *r, Model *m, const ModelConfig *c,
+					TaskKind task, uint32_t ninputs, uint32_t noutputs)
+{
+	Graph	   *g;
+
+	if (r->build)
+		g = graph_create();
+	else
+	{
+		static Graph probe;
+
+		g = &probe;
+		graph_init_fixed(g, format_probe_layers, GRAPH_MAX_LAYERS, CORE_ERR_CORRUPTED);
+	}
+	if (r->version == MODEL_FORMAT_VERSION_DENSE)
+	{
+		m->graph = g;
+		model_layout(m, c, task, (int) ninputs, (int) noutputs, CORE_ERR_CORRUPTED);
+	}
+	else
+	{
+		model_check_config(c, CORE_ERR_CORRUPTED);
+		g->fail_code = CORE_ERR_CORRUPTED;
+		format_read_graph(r, g);
+		g->fail_code = CORE_ERR_INVALID_PARAMETER;
+		m->config = *c;
+		m->task = task;
+		m->graph = g;
+		m->ninputs = (int) ninputs;
+		m->noutputs = (int) noutputs;
+		m->nparams = g->nparams;
+		m->nstate = g->nstate;
+		if (graph_shape_size(g->layers[0].out) != ninputs ||
+			graph_shape_size(g->layers[g->output].out) != noutputs)
+			format_corrupt("The graph's input or output size differs from the model's %u inputs and %u outputs.",
+						   ninputs, noutputs);
+	}
+}
+
 /*
  * The whole payload: pass 1 (build false) checks it into a scratch Model;
  * pass 2 fills m and returns the encoding carved from the reader's block.
@@ -683,17 +1012,20 @@ format_read_payload(FormatReader *r, Model *m)
 	uint32_t	ninputs,
 				noutputs;
 	uint64_t	nparams;
+	uint64_t	nstate = 0;
 	bool		has_norm;
 
 	format_read_config(r, &c);
 	task = (TaskKind) format_get_count(r, TASK_REGRESSION, "task");
 	ninputs = format_get_count(r, INT32_MAX, "input count");
 	noutputs = format_get_count(r, MODEL_MAX_UNITS, "output count");
-	nparams = format_get(r, 8, "parameter count");
+	if (ninputs < 1 || noutputs < 1)
+		format_corrupt("The model has %u inputs and %u outputs.", ninputs, noutputs);
 	if (task == TASK_REGRESSION && noutputs != 1)
 		format_corrupt("A regression model must have one output.");
-	model_layout(m, &c, task, (int) ninputs, (int) noutputs, CORE_ERR_CORRUPTED);
+	format_read_network(r, m, &c, task, ninputs, noutputs);
 	m->nclasses = task == TASK_CLASSIFICATION ? (int) noutputs : 0;
+	nparams = format_get(r, 8, "parameter count");
 	if ((uint64_t) m->nparams != nparams)
 		format_corrupt("The model declares %llu parameters; its layers have %lld.",
 									 (unsigned long long) nparams,
@@ -701,6 +1033,15 @@ format_read_payload(FormatReader *r, Model *m)
 	if (r->build)
 		model_alloc_params(m);
 	format_get_floats(r, r->build ? m->params : NULL, nparams, false, "weights");
+	if (r->version != MODEL_FORMAT_VERSION_DENSE)
+	{
+		nstate = format_get(r, 8, "state count");
+		if ((uint64_t) m->nstate != nstate)
+			format_corrupt("The model declares %llu moving statistics; its layers have %lld.",
+						   (unsigned long long) nstate, (long long) m->nstate);
+		format_get_floats(r, r->build ? m->state : NULL, nstate, false,
+						  "moving statistics");
+	}
 	has_norm = format_get_bool(r, "normalisation flag");
 	if (has_norm && !c.normalize)
 		format_corrupt("The model holds input statistics but does not normalise.");
@@ -721,7 +1062,7 @@ format_read_payload(FormatReader *r, Model *m)
 	return enc;
 }
 
-static void
+static uint32_t
 format_check_header(const uint8_t *p, size_t len)
 {
 	uint32_t	magic,
@@ -739,9 +1080,9 @@ format_check_header(const uint8_t *p, size_t len)
 	crc = p[16] | (p[17] << 8) | (p[18] << 16) | ((uint32_t) p[19] << 24);
 	if (magic != MODEL_FORMAT_MAGIC)
 		format_corrupt("The data does not start with the model magic number.");
-	if (version != MODEL_FORMAT_VERSION)
-		format_corrupt("The model format version is %u; this build reads version %d.",
-									 version, MODEL_FORMAT_VERSION);
+	if (version != MODEL_FORMAT_VERSION && version != MODEL_FORMAT_VERSION_DENSE)
+		format_corrupt("The model format version is %u; this build reads versions %d and %d.",
+					   version, MODEL_FORMAT_VERSION_DENSE, MODEL_FORMAT_VERSION);
 	if (p[20] | p[21] | p[22] | p[23])
 		format_corrupt("The header's reserved bytes are not zero.");
 	if (payload != len - MODEL_FORMAT_HEADER)
@@ -750,6 +1091,7 @@ format_check_header(const uint8_t *p, size_t len)
 									 len - MODEL_FORMAT_HEADER);
 	if (model_format_crc32(p + MODEL_FORMAT_HEADER, payload) != crc)
 		format_corrupt("The checksum does not match the contents.");
+	return version;
 }
 
 Model *
@@ -761,10 +1103,11 @@ model_deserialize(const void *buf, size_t len, DatasetEncoding **enc)
 	char	   *block;
 	DatasetEncoding *decoded;
 
-	format_check_header(buf, len);
+	uint32_t	version = format_check_header(buf, len);
 
 	/* pass 1: check everything, allocate nothing */
 	memset(&r, 0, sizeof(r));
+	r.version = version;
 	r.p = buf;
 	r.pos = MODEL_FORMAT_HEADER;
 	r.len = len;
