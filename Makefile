@@ -27,6 +27,7 @@ OBJS = \
 	src/fit.o \
 	src/summary.o \
 	src/hpjson.o \
+	src/hmoptions.o \
 	src/shim_pg.o \
 	src/core/space.o \
 	src/core/space_validate.o \
@@ -45,6 +46,10 @@ OBJS = \
 	src/core/graph.o \
 	src/core/graph_exec.o \
 	src/core/hypermodels.o \
+	src/core/hm_common.o \
+	src/core/hm_resnet.o \
+	src/core/hm_xception.o \
+	src/core/hm_cnn.o \
 	src/core/model_summary.o \
 	src/core/optim.o \
 	src/core/metrics.o \

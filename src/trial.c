@@ -47,6 +47,7 @@
 #include "trial.h"
 #include "catalog.h"
 #include "guc.h"
+#include "hmoptions.h"
 #include "hpjson.h"
 #include "loader.h"
 
@@ -408,6 +409,7 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 	model_config_init(&cfg, trial_hypermodel_kind(run->hypermodel), run->args->batch_size);
 	for (int i = 0; i < run->space->n; i++)
 		model_config_set(&cfg, run->space->hps[i].name, run->values->values[i]);
+	hmoptions_resolve(run->args, data, run->hypermodel, &cfg.options);
 	cfg.seed = run->seed ^ ((uint64) run->trial_id * UINT64CONST(0xBF58476D1CE4E5B9)) ^
 		((uint64) (execution + 1) * UINT64CONST(0x94D049BB133111EB));
 	loader_check_memory((size_t) model_training_bytes(&cfg, data->enc) +

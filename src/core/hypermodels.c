@@ -11,11 +11,15 @@
  *
  *-------------------------------------------------------------------------
  */
+#include "core/hm_conv.h"
 #include "core/model_internal.h"
 
 const HyperModelDef *const hypermodel_defs[] = {
 	&hypermodel_mlp,
-	&hypermodel_linear
+	&hypermodel_linear,
+	&hypermodel_resnet,
+	&hypermodel_xception,
+	&hypermodel_cnn
 };
 
 const int	hypermodel_count = sizeof(hypermodel_defs) / sizeof(hypermodel_defs[0]);
