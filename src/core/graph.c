@@ -205,6 +205,10 @@ graph_end(Graph *g, GraphLayer *l, int64_t nparams, int64_t nstate)
 					graph_shape_static(l->out, 0));
 	l->nparams = nparams;
 	l->nstate = nstate;
+	g->example_floats += graph_shape_size(l->out);
+	if (g->example_floats > GRAPH_MAX_EXAMPLE_FLOATS)
+		graph_fail(l, "brings the values one example holds across the network above %lld",
+				   (long long) GRAPH_MAX_EXAMPLE_FLOATS);
 	if (g->nparams + nparams > MODEL_MAX_PARAMS)
 		core_error(g->fail_code == CORE_ERR_CORRUPTED ? CORE_ERR_CORRUPTED : CORE_ERR_PROGRAM_LIMIT,
 				   g->fail_code == CORE_ERR_CORRUPTED ? "invalid model data" : "model is too large",

@@ -65,6 +65,8 @@
 #define GRAPH_MAX_NAME 64		/* bytes of a layer name, terminator included */
 #define GRAPH_MAX_DIM 65536		/* any one dimension of a shape */
 #define GRAPH_MAX_KERNEL 64		/* kernel or pool side */
+/* values one example holds across all layers' outputs */
+#define GRAPH_MAX_EXAMPLE_FLOATS ((int64_t) 1 << 27)
 
 typedef enum LayerKind
 {
@@ -155,6 +157,7 @@ typedef struct Graph
 	int			output;			/* id of the output layer */
 	int64_t		nparams;		/* trainable, the optimizer's vector */
 	int64_t		nstate;			/* non-trainable (moving statistics) */
+	int64_t		example_floats; /* sum of the layers' output sizes */
 	int			name_counts[LAYER_KIND_LAST + 1];	/* automatic names */
 	bool		fixed;			/* layers is the caller's; never grown */
 	CoreErrorCode fail_code;	/* what a layer that cannot be built raises */
