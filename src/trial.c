@@ -416,6 +416,8 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 						dataset_bytes(data->train.nrows, data->train.ncols) +
 						dataset_bytes(data->validation.nrows, data->validation.ncols),
 						"training this model",
+						hmoptions_is_image_hypermodel(run->hypermodel) ?
+						"Raise hptune.max_memory, or use a smaller batch_size, smaller images or a smaller network." :
 						"Raise hptune.max_memory, or narrow the ranges of units, num_layers or batch_size.");
 	model = model_create(&cfg, data->enc);
 	trial_set_blas_threads();

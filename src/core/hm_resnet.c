@@ -100,7 +100,8 @@ resnet_set(ModelConfig *c, const char *name, HpValue v)
 static const char *
 resnet_name(char *buf, const char *prefix, const char *suffix)
 {
-	snprintf(buf, GRAPH_MAX_NAME, "%s_%s", prefix, suffix);
+	if (snprintf(buf, GRAPH_MAX_NAME, "%s_%s", prefix, suffix) >= GRAPH_MAX_NAME)
+		core_error(CORE_ERR_INTERNAL, "layer name too long", buf, NULL);
 	return buf;
 }
 
@@ -226,7 +227,8 @@ resnet_stack(Graph *g, ResNetVersion version, int x, int filters, int blocks,
 
 	for (int i = 1; i <= blocks; i++)
 	{
-		snprintf(name, sizeof(name), "%s_block%d", stack, i);
+		if (snprintf(name, sizeof(name), "%s_block%d", stack, i) >= (int) sizeof(name))
+			core_error(CORE_ERR_INTERNAL, "layer name too long", name, NULL);
 		if (version == RESNET_V1)
 			x = resnet_block1(g, x, filters, i == 1 ? stride1 : 1, i == 1, name);
 		else if (version == RESNET_NEXT)
