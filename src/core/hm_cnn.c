@@ -81,24 +81,48 @@ cnn_config_init(ModelConfig *c)
 static bool
 cnn_set(ModelConfig *c, const char *name, HpValue v)
 {
+	bool		none = v.type == HPV_NONE;	/* asked whether it reads name */
+
 	if (strcmp(name, "num_conv_blocks") == 0)
-		hm_get_int(name, v, 1, CNN_MAX_BLOCKS, "an integer from 1 to 3");
+	{
+		if (!none)
+			hm_get_int(name, v, 1, CNN_MAX_BLOCKS, "an integer from 1 to 3");
+	}
 	else if (strncmp(name, "filters_", 8) == 0 && name[8] >= '0' &&
 			 name[8] < '0' + CNN_MAX_BLOCKS && name[9] == '\0')
-		hm_get_int(name, v, 1, 4096, "an integer from 1 to 4096");
+	{
+		if (!none)
+			hm_get_int(name, v, 1, 4096, "an integer from 1 to 4096");
+	}
 	else if (strcmp(name, "kernel_size") == 0)
-		hm_get_int(name, v, 1, 15, "an integer from 1 to 15");
+	{
+		if (!none)
+			hm_get_int(name, v, 1, 15, "an integer from 1 to 15");
+	}
 	else if (strcmp(name, "pooling") == 0)
-		hm_get_choice(name, v, cnn_poolings, 2, "one of max, avg");
+	{
+		if (!none)
+			hm_get_choice(name, v, cnn_poolings, 2, "one of max, avg");
+	}
 	else if (strcmp(name, "batch_norm") == 0)
-		hm_get_bool(name, v);
+	{
+		if (!none)
+			hm_get_bool(name, v);
+	}
 	else if (strcmp(name, "dense_units") == 0)
-		hm_get_int(name, v, 1, 65536, "an integer from 1 to 65536");
+	{
+		if (!none)
+			hm_get_int(name, v, 1, 65536, "an integer from 1 to 65536");
+	}
 	else if (strcmp(name, "dropout") == 0)
-		hm_get_number(name, v, 0.0, 0.99, "a number from 0 to 0.99");
+	{
+		if (!none)
+			hm_get_number(name, v, 0.0, 0.99, "a number from 0 to 0.99");
+	}
 	else
 		return false;
-	model_config_keep(c, name, v);
+	if (!none)
+		model_config_keep(c, name, v);
 	return true;
 }
 

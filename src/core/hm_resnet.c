@@ -84,15 +84,27 @@ resnet_config_init(ModelConfig *c)
 static bool
 resnet_set(ModelConfig *c, const char *name, HpValue v)
 {
+	bool		none = v.type == HPV_NONE;	/* asked whether it reads name */
+
 	if (strcmp(name, "version") == 0)
-		hm_get_choice(name, v, resnet_versions, 3, "one of v1, v2, next");
+	{
+		if (!none)
+			hm_get_choice(name, v, resnet_versions, 3, "one of v1, v2, next");
+	}
 	else if (strcmp(name, "conv3_depth") == 0 || strcmp(name, "conv4_depth") == 0)
-		hm_get_int(name, v, 2, RESNET_MAX_DEPTH, "an integer from 2 to 64");
+	{
+		if (!none)
+			hm_get_int(name, v, 2, RESNET_MAX_DEPTH, "an integer from 2 to 64");
+	}
 	else if (strcmp(name, "pooling") == 0)
-		hm_get_choice(name, v, resnet_poolings, 2, "one of avg, max");
+	{
+		if (!none)
+			hm_get_choice(name, v, resnet_poolings, 2, "one of avg, max");
+	}
 	else
 		return false;
-	model_config_keep(c, name, v);
+	if (!none)
+		model_config_keep(c, name, v);
 	return true;
 }
 

@@ -85,28 +85,58 @@ xception_config_init(ModelConfig *c)
 static bool
 xception_set(ModelConfig *c, const char *name, HpValue v)
 {
+	bool		none = v.type == HPV_NONE;	/* asked whether it reads name */
+
 	if (strcmp(name, "activation") == 0)
-		hm_get_choice(name, v, xception_activations, 2, "one of relu, selu");
+	{
+		if (!none)
+			hm_get_choice(name, v, xception_activations, 2, "one of relu, selu");
+	}
 	else if (strcmp(name, "conv2d_num_filters") == 0 ||
 			 strcmp(name, "sep_num_filters") == 0)
-		hm_get_int(name, v, 1, 4096, "an integer from 1 to 4096");
+	{
+		if (!none)
+			hm_get_int(name, v, 1, 4096, "an integer from 1 to 4096");
+	}
 	else if (strcmp(name, "kernel_size") == 0)
-		hm_get_int(name, v, 1, 15, "an integer from 1 to 15");
+	{
+		if (!none)
+			hm_get_int(name, v, 1, 15, "an integer from 1 to 15");
+	}
 	else if (strcmp(name, "initial_strides") == 0)
-		hm_get_int(name, v, 1, 8, "an integer from 1 to 8");
+	{
+		if (!none)
+			hm_get_int(name, v, 1, 8, "an integer from 1 to 8");
+	}
 	else if (strcmp(name, "num_residual_blocks") == 0)
-		hm_get_int(name, v, 0, 32, "an integer from 0 to 32");
+	{
+		if (!none)
+			hm_get_int(name, v, 0, 32, "an integer from 0 to 32");
+	}
 	else if (strcmp(name, "pooling") == 0)
-		hm_get_choice(name, v, xception_poolings, 3, "one of avg, flatten, max");
+	{
+		if (!none)
+			hm_get_choice(name, v, xception_poolings, 3, "one of avg, flatten, max");
+	}
 	else if (strcmp(name, "num_dense_layers") == 0)
-		hm_get_int(name, v, 0, 16, "an integer from 0 to 16");
+	{
+		if (!none)
+			hm_get_int(name, v, 0, 16, "an integer from 0 to 16");
+	}
 	else if (strcmp(name, "dropout_rate") == 0)
-		hm_get_number(name, v, 0.0, 0.99, "a number from 0 to 0.99");
+	{
+		if (!none)
+			hm_get_number(name, v, 0.0, 0.99, "a number from 0 to 0.99");
+	}
 	else if (strcmp(name, "dense_use_bn") == 0)
-		hm_get_bool(name, v);
+	{
+		if (!none)
+			hm_get_bool(name, v);
+	}
 	else
 		return false;
-	model_config_keep(c, name, v);
+	if (!none)
+		model_config_keep(c, name, v);
 	return true;
 }
 

@@ -274,6 +274,21 @@ TEST(test_checks)
 	config("cnn");
 	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, set("filters_1", hp_float_value(1.5)));
 	CHECK(!model_config_set(&cfg, "filters_3", hp_int_value(16)));
+
+	/* an inactive value (a conditional hyperparameter) is read and ignored */
+	{
+		HpValue		none = {.type = HPV_NONE};
+
+		config("cnn");
+		CHECK(model_config_set(&cfg, "filters_2", none));
+		CHECK(cfg.nkept == 0);
+		CHECK(!model_config_set(&cfg, "filters_9", none));
+		config("resnet");
+		CHECK(model_config_set(&cfg, "version", none));
+		config("xception");
+		CHECK(model_config_set(&cfg, "dense_use_bn", none));
+		CHECK(cfg.nkept == 0);
+	}
 }
 
 TEST(test_spaces)
