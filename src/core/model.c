@@ -429,22 +429,10 @@ model_norm_scale(const Model *m)
 	return m->norm_scale;
 }
 
-/* inference buffers stay below this many floats: rows per chunk */
-#define MODEL_INFER_FLOATS ((double) (1 << 24))
-
 int
 model_chunk_rows(const Model *m)
 {
-	double		per_row = 0.0;
-	double		rows;
-
-	for (int i = 1; i < m->graph->nlayers; i++)
-		per_row += graph_shape_size(m->graph->layers[i].out) +
-			graph_layer_saved(&m->graph->layers[i]);
-	rows = MODEL_INFER_FLOATS / (per_row > 1.0 ? per_row : 1.0);
-	if (rows > MODEL_CHUNK_ROWS)
-		return MODEL_CHUNK_ROWS;
-	return rows < 1.0 ? 1 : (int) rows;
+	return graph_inference_rows(m->graph);
 }
 
 /* make the inference buffers hold at least rows rows */

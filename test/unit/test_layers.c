@@ -530,6 +530,39 @@ TEST(test_conv_model_round_trip)
 	core_free(d.y);
 }
 
+/* hptune.max_memory's count: weights, optimizer state, a batch, inference */
+TEST(test_training_bytes)
+{
+	Graph	   *g = graph_create();
+	int			x = graph_input(g, NULL, (GraphShape) {1, 1, 1, 4});
+	double		b2,
+				b3;
+
+	x = graph_dense(g, NULL, x, 5, ACT_RELU, true);
+	graph_dense(g, NULL, x, 3, ACT_LINEAR, true);
+	/*
+	 * 43 parameters x (value, gradient, best copy, adam's two moments);
+	 * per row the input (4) and each layer's output and gradient (2 x 8);
+	 * predict's 256 rows of outputs (8)
+	 */
+	CHECK_NEAR(graph_training_bytes(g, 2, OPT_ADAM, 0.0),
+			   4.0 * (43 * 5 + 20 * 2 + 8 * 256), 1e-9);
+	CHECK_NEAR(graph_training_bytes(g, 2, OPT_SGD, 0.0),
+			   4.0 * (43 * 3 + 20 * 2 + 8 * 256), 1e-9);
+	graph_free(g);
+
+	/* BN state, im2col scratch and a batch that grows linearly */
+	g = graph_create();
+	x = graph_input(g, NULL, (GraphShape) {3, 28, 28, 1});
+	x = graph_conv2d(g, NULL, x, 8, 3, 3, 1, 1, PADDING_SAME, false, 1, ACT_LINEAR);
+	x = graph_batch_normalization(g, NULL, x, GRAPH_BN_MOMENTUM, GRAPH_BN_EPSILON);
+	b2 = graph_training_bytes(g, 2, OPT_ADAM, 0.0);
+	b3 = graph_training_bytes(g, 3, OPT_ADAM, 0.0);
+	/* one more row: input 784, conv out + grad 2 x 6272, BN out + grad + xhat 3 x 6272, col 2 x 7056 */
+	CHECK_NEAR(b3 - b2, 4.0 * (784 + 5 * 6272 + 2 * 7056), 1e-6);
+	graph_free(g);
+}
+
 int
 main(void)
 {
@@ -538,5 +571,6 @@ main(void)
 	RUN(test_pool_forward_matches_definition);
 	RUN(test_shapes_and_names);
 	RUN(test_conv_model_round_trip);
+	RUN(test_training_bytes);
 	UNIT_DONE();
 }
