@@ -234,7 +234,9 @@ model_init_kernel(float *w, int64_t n, double fan_in, double fan_out,
  * Keras's initial weights: each kernel by its initialiser, drawn layer
  * after layer from the seed's init stream (for a Dense stack exactly the
  * draws of the Dense-only core); biases and beta 0, gamma 1.  Fans as
- * Keras computes them: receptive field x input / output channels.
+ * Keras computes them from the kernel's shape (kh, kw, in, out): fan_in =
+ * kh kw in, fan_out = kh kw out (a depthwise kernel's "out" is its depth
+ * multiplier).
  */
 void
 model_init_weights(Model *m)
@@ -263,11 +265,11 @@ model_init_weights(Model *m)
 			case LAYER_DEPTHWISE_CONV2D:
 				model_init_kernel(m->params + l->woff,
 								  (int64_t) rf * in * l->depth_multiplier,
-								  rf, rf * l->depth_multiplier, l->init, &rng);
+								  rf * in, rf * l->depth_multiplier, l->init, &rng);
 				break;
 			case LAYER_SEPARABLE_CONV2D:
 				model_init_kernel(m->params + l->woff, (int64_t) rf * in,
-								  rf, rf, l->init, &rng);
+								  rf * in, rf, l->init, &rng);
 				model_init_kernel(m->params + l->w2off, (int64_t) in * l->units,
 								  in, l->units, l->init, &rng);
 				break;
