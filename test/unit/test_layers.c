@@ -311,6 +311,19 @@ TEST(test_layer_gradients)
 	}
 }
 
+/* the same with im2col one example at a time: chunks accumulate dW */
+TEST(test_conv_gradients_in_chunks)
+{
+	int			keep = layer_conv_col_target;
+	LayerCase	cases[] = {case_conv_valid_stride, case_conv_same_stride,
+	case_conv_groups, case_zero_padding};
+
+	layer_conv_col_target = 1;
+	for (int i = 0; i < (int) (sizeof(cases) / sizeof(cases[0])); i++)
+		CHECK(layers_grad_check(cases[i], "chunked Conv2D") == 0);
+	layer_conv_col_target = keep;
+}
+
 /* ---- forward values against direct loops ---- */
 
 static float
@@ -567,6 +580,7 @@ int
 main(void)
 {
 	RUN(test_layer_gradients);
+	RUN(test_conv_gradients_in_chunks);
 	RUN(test_conv_forward_matches_definition);
 	RUN(test_pool_forward_matches_definition);
 	RUN(test_shapes_and_names);
