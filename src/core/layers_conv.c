@@ -347,13 +347,24 @@ depthwise_backward(const GraphLayer *l, const float *restrict x,
 						at = (((int64_t) s * H + iy) * W + ix) * C;
 						wk = w + (ky * l->kernel[1] + kx) * CO;
 						dwk = dw + (ky * l->kernel[1] + kx) * CO;
-						if (m == 1)
+						if (m == 1 && dx)
+						{
+							/* one pass: go is read once for both */
+							const float *xi = x + at;
+							float	   *di = dx + at;
+
+							for (int c = 0; c < C; c++)
+							{
+								float		g = go[c];
+
+								dwk[c] += xi[c] * g;
+								di[c] += wk[c] * g;
+							}
+						}
+						else if (m == 1)
 						{
 							for (int c = 0; c < C; c++)
 								dwk[c] += x[at + c] * go[c];
-							if (dx)
-								for (int c = 0; c < C; c++)
-									dx[at + c] += wk[c] * go[c];
 						}
 						else
 							for (int j = 0; j < CO; j++)
