@@ -38,6 +38,7 @@ OBJS = \
 	src/core/oracle_grid.o \
 	src/core/dataset.o \
 	src/core/model.o \
+	src/core/model_config.o \
 	src/core/train.o \
 	src/core/layers.o \
 	src/core/layers_conv.o \
@@ -53,7 +54,8 @@ OBJS = \
 	src/core/model_summary.o \
 	src/core/optim.o \
 	src/core/metrics.o \
-	src/core/model_format.o
+	src/core/model_format.o \
+	src/core/model_format_graph.o
 
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 # Released install scripts are kept as they shipped and never edited; every

@@ -16,6 +16,7 @@
  */
 #include "core/model_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -628,6 +629,27 @@ graph_layer_saved(const GraphLayer *l)
 	}
 }
 
+/* floats per example of the forward pass: outputs and saved values */
+static double
+graph_example_floats(const Graph *g)
+{
+	double		per_row = 0.0;
+
+	for (int i = 1; i < g->nlayers; i++)
+		per_row += graph_shape_size(g->layers[i].out) + graph_layer_saved(&g->layers[i]);
+	return per_row;
+}
+
+int
+graph_inference_rows(const Graph *g)
+{
+	double		rows = GRAPH_INFER_FLOATS / fmax(graph_example_floats(g), 1.0);
+
+	if (rows > MODEL_CHUNK_ROWS)
+		return MODEL_CHUNK_ROWS;
+	return rows < 1.0 ? 1 : (int) rows;
+}
+
 double
 graph_training_bytes(const Graph *g, int batch, OptimizerKind optimizer,
 					 double momentum)
@@ -635,6 +657,8 @@ graph_training_bytes(const Graph *g, int batch, OptimizerKind optimizer,
 	double		slots = 0.0;
 	double		per_row = 0.0;
 	double		scratch = 0.0;
+	double		infer_scratch = 0.0;
+	int			infer = graph_inference_rows(g);
 
 	switch (optimizer)
 	{
@@ -662,8 +686,16 @@ graph_training_bytes(const Graph *g, int batch, OptimizerKind optimizer,
 			graph_layer_saved(l);
 		if (2.0 * s > scratch)
 			scratch = 2.0 * s;	/* im2col and its gradient */
+		s = graph_layer_scratch(l, infer);
+		if (s > infer_scratch)
+			infer_scratch = s;
 	}
-	/* parameters, gradients, best copy, optimizer slots; state twice */
+
+	/*
+	 * parameters, gradients, best copy, optimizer slots; state twice; a
+	 * batch's buffers; the inference buffers validation runs through
+	 */
 	return sizeof(float) * ((3.0 + slots) * g->nparams + 2.0 * g->nstate +
-							per_row * batch + scratch);
+							per_row * batch + scratch +
+							graph_example_floats(g) * infer + infer_scratch);
 }

@@ -244,11 +244,18 @@ extern char *graph_shape_text(GraphShape s);
  * parameters, their gradients and a best-epoch copy, the optimizer's
  * state, the moving statistics, and every buffer of the forward and
  * backward passes (activations, their gradients, im2col and pooling
- * scratch).  What trainer_create will allocate, computed without
- * allocating it.
+ * scratch), and the inference buffers validation runs through.  What
+ * trainer_create will allocate, computed without allocating it.
  */
 extern double graph_training_bytes(const Graph *g, int batch,
 								   OptimizerKind optimizer, double momentum);
+
+/*
+ * Rows predict and evaluation run through the graph at once: up to 256,
+ * fewer when a chunk's buffers would pass GRAPH_INFER_FLOATS values.
+ */
+#define GRAPH_INFER_FLOATS ((double) (1 << 24))
+extern int	graph_inference_rows(const Graph *g);
 
 /* ---- hypermodels ---- */
 

@@ -4,10 +4,11 @@
  *	  Built-in hypermodels: configuration, networks, training, metrics and
  *	  the model blob format (pure C).
  *
- * A hypermodel ("mlp", "linear") turns one trial's hyperparameters into a
- * ModelConfig (model_config_set, one name at a time), and a ModelConfig plus
- * the DatasetEncoding of the training data into a Model: a Keras-style
- * Sequential of Dense layers,
+ * A hypermodel turns one trial's hyperparameters into a ModelConfig
+ * (model_config_set, one name at a time), and a ModelConfig plus the
+ * DatasetEncoding of the training data into a Model: a layer graph
+ * (graph.h, where image hypermodels are registered and built) over one
+ * parameter vector.  "mlp" builds a Keras-style Sequential of Dense layers,
  *
  *	 Dense(units_0, activation) ... Dense(units_{n-1}, activation)
  *	 [Dropout(rate)]			 once, after the last hidden layer, as in the
@@ -24,7 +25,8 @@
  * A Trainer owns everything one training run needs (gradients, optimizer
  * state, activations, the batch buffer); all of it is allocated once in
  * trainer_create, so an epoch allocates nothing.  Numerics follow Keras:
- * float32, Glorot-uniform kernels, zero biases, sparse categorical
+ * float32, Keras's initialisers (Glorot-uniform kernels unless a layer
+ * asks for another), zero biases, sparse categorical
  * crossentropy or mean squared error, kernel L1/L2 penalties added to the
  * loss, and each optimizer with Keras's default settings.
  *

@@ -65,18 +65,13 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "core/model_internal.h"
+#include "core/model_format.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#define MODEL_FORMAT_MAGIC 0x4D545048	/* "HPTM" read little-endian */
-#define MODEL_FORMAT_VERSION 2
-#define MODEL_FORMAT_VERSION_DENSE 1
-#define MODEL_FORMAT_HEADER 24
-#define MODEL_FORMAT_NO_STRING 0xFFFFFFFFu
 
 /* ---- CRC-32 (IEEE 802.3, reflected, as zlib) ---- */
 
@@ -108,12 +103,6 @@ model_format_crc32(const void *buf, size_t len)
 
 /* ---- writing ---- */
 
-typedef struct FormatWriter
-{
-	uint8_t    *buf;
-	size_t		len;
-	size_t		cap;
-} FormatWriter;
 
 static uint8_t *
 format_reserve(FormatWriter *w, size_t n)
@@ -131,7 +120,7 @@ format_reserve(FormatWriter *w, size_t n)
 	return w->buf + w->len - n;
 }
 
-static void
+void
 format_put_u64(FormatWriter *w, uint64_t v, int bytes)
 {
 	uint8_t    *p = format_reserve(w, bytes);
@@ -140,10 +129,8 @@ format_put_u64(FormatWriter *w, uint64_t v, int bytes)
 		p[i] = (uint8_t) (v >> (8 * i));
 }
 
-#define format_put_u8(w, v) format_put_u64((w), (v), 1)
-#define format_put_u32(w, v) format_put_u64((w), (uint32_t) (v), 4)
 
-static void
+void
 format_put_f64(FormatWriter *w, double d)
 {
 	uint64_t	bits;
@@ -152,7 +139,7 @@ format_put_f64(FormatWriter *w, double d)
 	format_put_u64(w, bits, 8);
 }
 
-static void
+void
 format_put_floats(FormatWriter *w, const float *v, int64_t n)
 {
 	uint8_t    *p = format_reserve(w, (size_t) n * 4);
@@ -169,7 +156,7 @@ format_put_floats(FormatWriter *w, const float *v, int64_t n)
 	}
 }
 
-static void
+void
 format_put_str(FormatWriter *w, const char *s)
 {
 	size_t		n;
@@ -329,95 +316,6 @@ format_write_encoding(FormatWriter *w, const DatasetEncoding *enc)
 		format_put_required_str(w, enc->classes[c], "class label");
 }
 
-/* one layer's stored settings, as the writer and the reader see them */
-typedef struct FormatLayerRec
-{
-	uint32_t	kind;
-	int32_t		inputs[2];
-	uint32_t	rank,
-				h,
-				w,
-				c;
-	uint32_t	units,
-				kernel[2],
-				strides[2],
-				padding,
-				pad[4],
-				groups,
-				depth_multiplier,
-				act,
-				init;
-	uint8_t		use_bias,
-				regularized;
-	double		rate,
-				momentum,
-				epsilon;
-} FormatLayerRec;
-
-static void
-format_layer_rec(const GraphLayer *l, FormatLayerRec *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->kind = l->kind;
-	r->inputs[0] = l->ninputs > 0 ? l->inputs[0] : -1;
-	r->inputs[1] = l->ninputs > 1 ? l->inputs[1] : -1;
-	r->rank = l->out.rank;
-	r->h = l->out.h;
-	r->w = l->out.w;
-	r->c = l->out.c;
-	r->units = l->units;
-	for (int i = 0; i < 2; i++)
-	{
-		r->kernel[i] = l->kernel[i];
-		r->strides[i] = l->strides[i];
-	}
-	r->padding = l->padding;
-	for (int i = 0; i < 4; i++)
-		r->pad[i] = l->pad[i];
-	r->groups = l->groups;
-	r->depth_multiplier = l->depth_multiplier;
-	r->act = l->act;
-	r->init = l->init;
-	r->use_bias = l->use_bias ? 1 : 0;
-	r->regularized = l->regularized ? 1 : 0;
-	r->rate = l->rate;
-	r->momentum = l->momentum;
-	r->epsilon = l->epsilon;
-}
-
-static void
-format_write_layer(FormatWriter *w, const GraphLayer *l)
-{
-	FormatLayerRec r;
-
-	format_layer_rec(l, &r);
-	format_put_u32(w, r.kind);
-	format_put_str(w, l->name);
-	format_put_u32(w, (uint32_t) r.inputs[0]);
-	format_put_u32(w, (uint32_t) r.inputs[1]);
-	format_put_u32(w, r.rank);
-	format_put_u32(w, r.h);
-	format_put_u32(w, r.w);
-	format_put_u32(w, r.c);
-	format_put_u32(w, r.units);
-	format_put_u32(w, r.kernel[0]);
-	format_put_u32(w, r.kernel[1]);
-	format_put_u32(w, r.strides[0]);
-	format_put_u32(w, r.strides[1]);
-	format_put_u32(w, r.padding);
-	for (int i = 0; i < 4; i++)
-		format_put_u32(w, r.pad[i]);
-	format_put_u32(w, r.groups);
-	format_put_u32(w, r.depth_multiplier);
-	format_put_u32(w, r.act);
-	format_put_u32(w, r.init);
-	format_put_u8(w, r.use_bias);
-	format_put_u8(w, r.regularized);
-	format_put_f64(w, r.rate);
-	format_put_f64(w, r.momentum);
-	format_put_f64(w, r.epsilon);
-}
-
 void *
 model_serialize(const Model *m, const DatasetEncoding *enc, size_t *len)
 {
@@ -465,10 +363,7 @@ model_serialize(const Model *m, const DatasetEncoding *enc, size_t *len)
 	format_put_u32(&w, m->task);
 	format_put_u32(&w, m->ninputs);
 	format_put_u32(&w, m->noutputs);
-	format_put_u32(&w, m->graph->nlayers);
-	format_put_u32(&w, m->graph->output);
-	for (int i = 0; i < m->graph->nlayers; i++)
-		format_write_layer(&w, &m->graph->layers[i]);
+	format_write_graph(&w, m->graph);
 	format_put_u64(&w, (uint64_t) m->nparams, 8);
 	format_put_floats(&w, m->params, m->nparams);
 	format_put_u64(&w, (uint64_t) m->nstate, 8);
@@ -500,29 +395,13 @@ model_serialize(const Model *m, const DatasetEncoding *enc, size_t *len)
 
 /* ---- reading ---- */
 
-typedef struct FormatReader
-{
-	const uint8_t *p;
-	size_t		pos;
-	size_t		len;
-	uint32_t	version;
-	bool		build;			/* second pass: fill the outputs */
-	uint32_t	last_str_len;	/* of the last string read */
-	/* the encoding's single allocation, measured then carved */
-	size_t		ptr_bytes;		/* structs and pointer arrays */
-	size_t		char_bytes;		/* strings with terminators */
-	char	   *ptr_next;
-	char	   *char_next;
-} FormatReader;
 
 /*
  * Reject the blob.  The detail is formatted into a static buffer, not
  * allocated, so that a rejected blob costs no memory at all (the host
  * copies the texts of an error before anything else runs).
  */
-static void format_corrupt(const char *fmt,...) CORE_PRINTF(1, 2) CORE_NORETURN;
-
-static void
+void
 format_corrupt(const char *fmt,...)
 {
 	va_list		ap;
@@ -535,7 +414,7 @@ format_corrupt(const char *fmt,...)
 			   "The stored model is damaged or was not written by hptune; train it again.");
 }
 
-static const uint8_t *
+const uint8_t *
 format_take(FormatReader *r, uint64_t n, const char *what)
 {
 	const uint8_t *p;
@@ -549,7 +428,7 @@ format_take(FormatReader *r, uint64_t n, const char *what)
 	return p;
 }
 
-static uint64_t
+uint64_t
 format_get(FormatReader *r, int bytes, const char *what)
 {
 	const uint8_t *p = format_take(r, bytes, what);
@@ -561,7 +440,7 @@ format_get(FormatReader *r, int bytes, const char *what)
 }
 
 /* a u32 that must be at most max */
-static uint32_t
+uint32_t
 format_get_count(FormatReader *r, uint32_t max, const char *what)
 {
 	uint32_t	v = (uint32_t) format_get(r, 4, what);
@@ -572,7 +451,7 @@ format_get_count(FormatReader *r, uint32_t max, const char *what)
 	return v;
 }
 
-static bool
+bool
 format_get_bool(FormatReader *r, const char *what)
 {
 	uint64_t	v = format_get(r, 1, what);
@@ -583,7 +462,7 @@ format_get_bool(FormatReader *r, const char *what)
 	return v == 1;
 }
 
-static double
+double
 format_get_f64(FormatReader *r, const char *what)
 {
 	uint64_t	bits = format_get(r, 8, what);
@@ -594,7 +473,7 @@ format_get_f64(FormatReader *r, const char *what)
 }
 
 /* n floats, all finite (and positive if asked); copied to out if given */
-static void
+void
 format_get_floats(FormatReader *r, float *out, uint64_t n, bool positive,
 				  const char *what)
 {
@@ -804,160 +683,6 @@ format_read_encoding(FormatReader *r, DatasetEncoding *enc, const Model *m)
 		*enc = tmp;
 }
 
-/* the layers of pass 1, checked without allocating */
-static GraphLayer format_probe_layers[GRAPH_MAX_LAYERS];
-
-/* a layer name: not empty, no zero byte, shorter than GRAPH_MAX_NAME */
-static void
-format_get_name(FormatReader *r, char *name)
-{
-	uint32_t	n = (uint32_t) format_get(r, 4, "layer name");
-	const uint8_t *p;
-
-	if (n == 0 || n >= GRAPH_MAX_NAME)
-		format_corrupt("A layer name is %u bytes long; it must have 1 to %d.",
-					   n, GRAPH_MAX_NAME - 1);
-	p = format_take(r, n, "layer name");
-	if (memchr(p, '\0', n) != NULL)
-		format_corrupt("A layer name contains a zero byte.");
-	memcpy(name, p, n);
-	name[n] = '\0';
-}
-
-static void
-format_read_layer_rec(FormatReader *r, FormatLayerRec *x, char *name)
-{
-	memset(x, 0, sizeof(*x));
-	x->kind = format_get_count(r, LAYER_KIND_LAST, "layer kind");
-	format_get_name(r, name);
-	x->inputs[0] = (int32_t) format_get(r, 4, "layer input");
-	x->inputs[1] = (int32_t) format_get(r, 4, "layer input");
-	x->rank = format_get_count(r, 3, "shape rank");
-	x->h = format_get_count(r, GRAPH_MAX_DIM, "shape height");
-	x->w = format_get_count(r, GRAPH_MAX_DIM, "shape width");
-	x->c = format_get_count(r, GRAPH_MAX_DIM, "shape channels");
-	x->units = format_get_count(r, GRAPH_MAX_DIM, "units");
-	for (int i = 0; i < 2; i++)
-		x->kernel[i] = format_get_count(r, GRAPH_MAX_KERNEL, "kernel size");
-	for (int i = 0; i < 2; i++)
-		x->strides[i] = format_get_count(r, GRAPH_MAX_KERNEL, "stride");
-	x->padding = format_get_count(r, PADDING_SAME, "padding");
-	for (int i = 0; i < 4; i++)
-		x->pad[i] = format_get_count(r, GRAPH_MAX_KERNEL, "padding size");
-	x->groups = format_get_count(r, GRAPH_MAX_DIM, "group count");
-	x->depth_multiplier = format_get_count(r, GRAPH_MAX_DIM, "depth multiplier");
-	x->act = format_get_count(r, ACT_LINEAR, "activation");
-	x->init = format_get_count(r, INIT_HE_NORMAL, "initialiser");
-	x->use_bias = format_get_bool(r, "use_bias flag");
-	x->regularized = format_get_bool(r, "regularized flag");
-	x->rate = format_get_f64(r, "rate");
-	x->momentum = format_get_f64(r, "momentum");
-	x->epsilon = format_get_f64(r, "epsilon");
-}
-
-/* build the layer a record describes; the builders check it */
-static void
-format_build_layer(Graph *g, const FormatLayerRec *x, const char *name)
-{
-	int			a = x->inputs[0],
-				b = x->inputs[1];
-	GraphShape	shape = {(int) x->rank, (int) x->h, (int) x->w, (int) x->c};
-	Activation	act = (Activation) x->act;
-	GraphPadding pad = (GraphPadding) x->padding;
-	int			id = -1;
-
-	switch ((LayerKind) x->kind)
-	{
-		case LAYER_INPUT:
-			id = graph_input(g, name, shape);
-			break;
-		case LAYER_DENSE:
-			id = graph_dense(g, name, a, x->units, act, x->use_bias);
-			break;
-		case LAYER_CONV2D:
-			id = graph_conv2d(g, name, a, x->units, x->kernel[0], x->kernel[1],
-							  x->strides[0], x->strides[1], pad, x->use_bias,
-							  x->groups, act);
-			break;
-		case LAYER_DEPTHWISE_CONV2D:
-			id = graph_depthwise_conv2d(g, name, a, x->kernel[0], x->kernel[1],
-										x->strides[0], x->strides[1], pad,
-										x->depth_multiplier, x->use_bias, act);
-			break;
-		case LAYER_SEPARABLE_CONV2D:
-			id = graph_separable_conv2d(g, name, a, x->units, x->kernel[0],
-										x->kernel[1], x->strides[0],
-										x->strides[1], pad, x->use_bias, act);
-			break;
-		case LAYER_ZERO_PADDING2D:
-			id = graph_zero_padding2d(g, name, a, x->pad[0], x->pad[1],
-									  x->pad[2], x->pad[3]);
-			break;
-		case LAYER_MAX_POOLING2D:
-			id = graph_max_pooling2d(g, name, a, x->kernel[0], x->kernel[1],
-									 x->strides[0], x->strides[1], pad);
-			break;
-		case LAYER_AVERAGE_POOLING2D:
-			id = graph_average_pooling2d(g, name, a, x->kernel[0], x->kernel[1],
-										 x->strides[0], x->strides[1], pad);
-			break;
-		case LAYER_GLOBAL_AVERAGE_POOLING2D:
-			id = graph_global_average_pooling2d(g, name, a);
-			break;
-		case LAYER_GLOBAL_MAX_POOLING2D:
-			id = graph_global_max_pooling2d(g, name, a);
-			break;
-		case LAYER_FLATTEN:
-			id = graph_flatten(g, name, a);
-			break;
-		case LAYER_BATCH_NORMALIZATION:
-			id = graph_batch_normalization(g, name, a, x->momentum, x->epsilon);
-			break;
-		case LAYER_ADD:
-			id = graph_add(g, name, a, b);
-			break;
-		case LAYER_ACTIVATION:
-			id = graph_activation(g, name, a, act);
-			break;
-		case LAYER_DROPOUT:
-			id = graph_dropout(g, name, a, x->rate);
-			break;
-		case LAYER_ALPHA_DROPOUT:
-			id = graph_alpha_dropout(g, name, a, x->rate);
-			break;
-	}
-	graph_set_init(g, id, (GraphInit) x->init);
-	graph_set_regularized(g, id, x->regularized != 0);
-}
-
-/*
- * The stored graph into g (pass 1: a fixed graph over the probe layers;
- * pass 2: an allocated one).  Every record must be the one its layer gives.
- */
-static void
-format_read_graph(FormatReader *r, Graph *g)
-{
-	uint32_t	nlayers = format_get_count(r, GRAPH_MAX_LAYERS, "layer count");
-	uint32_t	output = format_get_count(r, GRAPH_MAX_LAYERS, "output layer");
-
-	if (nlayers < 2 || output >= nlayers || output == 0)
-		format_corrupt("The graph has %u layers and output %u.", nlayers, output);
-	for (uint32_t i = 0; i < nlayers; i++)
-	{
-		FormatLayerRec stored,
-					built;
-		char		name[GRAPH_MAX_NAME];
-
-		format_read_layer_rec(r, &stored, name);
-		format_build_layer(g, &stored, name);
-		format_layer_rec(&g->layers[i], &built);
-		if (memcmp(&stored, &built, sizeof(stored)) != 0)
-			format_corrupt("Layer %u (\"%s\") is stored with settings its kind does not give.",
-						   i + 1, name);
-	}
-	graph_set_output(g, (int) output);
-}
-
 /* the network of a payload: a stored graph, or the v1 dense config's */
 static void
 format_read_network(FormatReader *r, Model *m, const ModelConfig *c,
@@ -968,12 +693,7 @@ format_read_network(FormatReader *r, Model *m, const ModelConfig *c,
 	if (r->build)
 		g = graph_create();
 	else
-	{
-		static Graph probe;
-
-		g = &probe;
-		graph_init_fixed(g, format_probe_layers, GRAPH_MAX_LAYERS, CORE_ERR_CORRUPTED);
-	}
+		g = format_probe_graph();
 	if (r->version == MODEL_FORMAT_VERSION_DENSE)
 	{
 		m->graph = g;

@@ -202,6 +202,9 @@ extern void layer_alpha_dropout_backward(const float *dy, const float *mask,
 
 /* ---- layers_conv.c ---- */
 
+/* floats of im2col scratch per chunk of examples */
+extern int	layer_conv_col_target;
+
 extern void layer_conv2d_forward(const GraphLayer *l, const float *x, int rows,
 								 const float *params, float *y, float *pre,
 								 float *col);

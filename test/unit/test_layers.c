@@ -311,6 +311,19 @@ TEST(test_layer_gradients)
 	}
 }
 
+/* the same with im2col one example at a time: chunks accumulate dW */
+TEST(test_conv_gradients_in_chunks)
+{
+	int			keep = layer_conv_col_target;
+	LayerCase	cases[] = {case_conv_valid_stride, case_conv_same_stride,
+	case_conv_groups, case_zero_padding};
+
+	layer_conv_col_target = 1;
+	for (int i = 0; i < (int) (sizeof(cases) / sizeof(cases[0])); i++)
+		CHECK(layers_grad_check(cases[i], "chunked Conv2D") == 0);
+	layer_conv_col_target = keep;
+}
+
 /* ---- forward values against direct loops ---- */
 
 static float
@@ -530,13 +543,48 @@ TEST(test_conv_model_round_trip)
 	core_free(d.y);
 }
 
+/* hptune.max_memory's count: weights, optimizer state, a batch, inference */
+TEST(test_training_bytes)
+{
+	Graph	   *g = graph_create();
+	int			x = graph_input(g, NULL, (GraphShape) {1, 1, 1, 4});
+	double		b2,
+				b3;
+
+	x = graph_dense(g, NULL, x, 5, ACT_RELU, true);
+	graph_dense(g, NULL, x, 3, ACT_LINEAR, true);
+	/*
+	 * 43 parameters x (value, gradient, best copy, adam's two moments);
+	 * per row the input (4) and each layer's output and gradient (2 x 8);
+	 * predict's 256 rows of outputs (8)
+	 */
+	CHECK_NEAR(graph_training_bytes(g, 2, OPT_ADAM, 0.0),
+			   4.0 * (43 * 5 + 20 * 2 + 8 * 256), 1e-9);
+	CHECK_NEAR(graph_training_bytes(g, 2, OPT_SGD, 0.0),
+			   4.0 * (43 * 3 + 20 * 2 + 8 * 256), 1e-9);
+	graph_free(g);
+
+	/* BN state, im2col scratch and a batch that grows linearly */
+	g = graph_create();
+	x = graph_input(g, NULL, (GraphShape) {3, 28, 28, 1});
+	x = graph_conv2d(g, NULL, x, 8, 3, 3, 1, 1, PADDING_SAME, false, 1, ACT_LINEAR);
+	x = graph_batch_normalization(g, NULL, x, GRAPH_BN_MOMENTUM, GRAPH_BN_EPSILON);
+	b2 = graph_training_bytes(g, 2, OPT_ADAM, 0.0);
+	b3 = graph_training_bytes(g, 3, OPT_ADAM, 0.0);
+	/* one more row: input 784, conv out + grad 2 x 6272, BN out + grad + xhat 3 x 6272, col 2 x 7056 */
+	CHECK_NEAR(b3 - b2, 4.0 * (784 + 5 * 6272 + 2 * 7056), 1e-6);
+	graph_free(g);
+}
+
 int
 main(void)
 {
 	RUN(test_layer_gradients);
+	RUN(test_conv_gradients_in_chunks);
 	RUN(test_conv_forward_matches_definition);
 	RUN(test_pool_forward_matches_definition);
 	RUN(test_shapes_and_names);
 	RUN(test_conv_model_round_trip);
+	RUN(test_training_bytes);
 	UNIT_DONE();
 }
