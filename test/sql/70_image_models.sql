@@ -25,7 +25,7 @@ SELECT i, ARRAY(SELECT flat[(r / 4) * 8 + (c / 4) + 1] FROM generate_series(0, 3
   FROM img8 WHERE i <= 16;
 
 SELECT hptune.create_study('img_cnn', hypermodel => 'cnn', objective => 'val_accuracy', max_trials => 2,
-	seed => 7, hypermodel_options => '{"input_shape": [8, 8, 1], "classes": 4}') AS cnn_id \gset
+	executions_per_trial => 2, seed => 7, hypermodel_options => '{"input_shape": [8, 8, 1], "classes": 4}') AS cnn_id \gset
 CREATE TEMP TABLE before AS SELECT test_util.fingerprint() AS f;
 
 -- hypermodel_options is checked where it is given
@@ -41,9 +41,9 @@ SELECT test_util.try($$SELECT hptune.create_study('x', hypermodel => 'mlp', hype
 SELECT test_util.try($$SELECT hptune.create_study('x', hypermodel => 'cnn', hypermodel_options => NULL)$$);
 -- resuming needs the same options
 SELECT test_util.try($$SELECT hptune.create_study('img_cnn', hypermodel => 'cnn', objective => 'val_accuracy', max_trials => 2,
-	seed => 7, hypermodel_options => '{"input_shape": [8, 8, 3], "classes": 4}')$$);
+	executions_per_trial => 2, seed => 7, hypermodel_options => '{"input_shape": [8, 8, 3], "classes": 4}')$$);
 SELECT hptune.create_study('img_cnn', hypermodel => 'cnn', objective => 'val_accuracy', max_trials => 2,
-	seed => 7, hypermodel_options => '{"classes": 4, "input_shape": [8, 8, 1]}') = :cnn_id AS resumed;
+	executions_per_trial => 2, seed => 7, hypermodel_options => '{"classes": 4, "input_shape": [8, 8, 1]}') = :cnn_id AS resumed;
 -- a row written by hand meets the same checks
 SELECT test_util.try($$UPDATE hptune.studies SET hypermodel_options = '{"input_shape": [8, 8]}' WHERE name = 'img_cnn'$$);
 SELECT test_util.try($$UPDATE hptune.studies SET hypermodel_options = '{"input_shape": [8, 8, 1]}', hypermodel = 'linear' WHERE name = 'img_cnn'$$);
@@ -73,13 +73,18 @@ SELECT regexp_replace(test_util.try($$SELECT hptune.fit('resnet', '{}', 'SELECT 
 RESET hptune.max_memory;
 SELECT test_util.fingerprint() = f AS tables_unchanged FROM before;
 
--- a tiny cnn search: 2 trials of 1 epoch; the trials' models predict
-SELECT trial_id, status FROM hptune.search('img_cnn', train => 'SELECT flat, label FROM img8', validation_split => 0.25)
+-- a tiny cnn search: 2 trials of 2 executions of 2 epochs; every epoch's
+-- metrics are recorded, each execution keeps its best epoch's model, and
+-- the trials' models predict
+SELECT trial_id, status FROM hptune.search('img_cnn', train => 'SELECT flat, label FROM img8', validation_split => 0.25,
+	epochs => 2)
  ORDER BY trial_id;
 SELECT count(*) AS epochs_recorded FROM hptune.trial_metrics WHERE study_id = :cnn_id AND name = 'val_accuracy';
+SELECT count(*) AS models, count(DISTINCT (trial_id, execution)) AS executions
+  FROM hptune.models WHERE study_id = :cnn_id;
 SELECT hptune.predict_class(m.model_id, img8.flat) IN ('0', '1', '2', '3') AS predicts,
 	   array_length(hptune.predict(m.model_id, img8.flat), 1) AS outputs
-  FROM hptune.models m, img8 WHERE m.study_id = :cnn_id AND m.trial_id = 0 AND img8.i = 3;
+  FROM hptune.models m, img8 WHERE m.study_id = :cnn_id AND m.trial_id = 0 AND m.execution = 1 AND img8.i = 3;
 
 -- fit takes the shape from 2-D and 3-D arrays; predict takes them too
 SELECT (hptune.fit('cnn', '{"filters_0": 16, "filters_1": 16, "dense_units": 32}', 'SELECT grid, label FROM img8',
