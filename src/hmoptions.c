@@ -9,7 +9,8 @@
  *					vector); the row's values are read as that image, row
  *					by row, channels last
  *	 classes		the number of classes of the top (default: the labels')
- *	 include_top	whether the network has its classifier (default true)
+ *	 include_top	whether the network has its classifier (default true);
+ *					training needs it, so false is refused once data is loaded
  *
  * create_study keeps the object in hptune.studies.hypermodel_options; a
  * study resumes only with the same object.  The checks here run when the
@@ -225,6 +226,12 @@ hmoptions_resolve(const SearchArgs *args, const TrainData *data,
 	const DatasetEncoding *enc = data->enc;
 
 	*out = args->hmopts;
+	if (!out->include_top)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a network without its top cannot be trained"),
+				 errdetail("hypermodel_options.include_top is false: the network would end at its features, with no output for the labels."),
+				 errhint("Leave include_top out, or set it to true.")));
 	if (out->input_rank == 0 && data->array_ndim >= 2 &&
 		hmoptions_is_image_hypermodel(hypermodel))
 	{

@@ -33,7 +33,8 @@ extern void hmoptions_parse_text(const char *json, const char *hypermodel,
 extern bool hmoptions_is_image_hypermodel(const char *hypermodel);
 
 /*
- * The options a model is built with, once the data is loaded: without an
+ * The options a model is built with, once the data is loaded (include_top
+ * false is refused: such a network cannot be trained): without an
  * input_shape, an image hypermodel trained on one two- or three-dimensional
  * array column takes the arrays' shape; with one, the data's width must be
  * its size.  classes, when given, must be the number of classes in the

@@ -57,6 +57,8 @@ SELECT test_util.try($$SELECT hptune.fit('cnn', '{}', 'SELECT grid, label FROM i
 SELECT test_util.try($$SELECT hptune.fit('cnn', '{}', 'SELECT flat, (i % 2)::text AS tag, label FROM img8',
 	hypermodel_options => '{"input_shape": [8, 8, 1]}')$$);
 SELECT test_util.try($$SELECT hptune.fit('cnn', '{}', 'SELECT flat, label FROM img8', hypermodel_options => '{"input_shape": [8, 8, 1], "classes": 10}')$$);
+-- a network without its classifier cannot be trained
+SELECT test_util.try($$SELECT hptune.fit('cnn', '{}', 'SELECT flat, label FROM img8', hypermodel_options => '{"input_shape": [8, 8, 1], "include_top": false}')$$);
 -- an image hypermodel needs a shape: input_shape, or arrays of 2 or 3 dimensions
 SELECT test_util.try($$SELECT hptune.fit('resnet', '{}', 'SELECT flat, label FROM img8')$$);
 -- images too small for the network's strides
