@@ -29,6 +29,7 @@ OBJS = \
 	src/fit.o \
 	src/summary.o \
 	src/hpjson.o \
+	src/hmoptions.o \
 	src/shim_pg.o \
 	src/core/space.o \
 	src/core/space_validate.o \
@@ -45,11 +46,24 @@ OBJS = \
 	src/core/parzen.o \
 	src/core/dataset.o \
 	src/core/model.o \
+	src/core/model_config.o \
 	src/core/train.o \
 	src/core/layers.o \
+	src/core/layers_conv.o \
+	src/core/layers_pool.o \
+	src/core/layers_norm.o \
+	src/core/graph.o \
+	src/core/graph_exec.o \
+	src/core/hypermodels.o \
+	src/core/hm_common.o \
+	src/core/hm_resnet.o \
+	src/core/hm_xception.o \
+	src/core/hm_cnn.o \
+	src/core/model_summary.o \
 	src/core/optim.o \
 	src/core/metrics.o \
-	src/core/model_format.o
+	src/core/model_format.o \
+	src/core/model_format_graph.o
 
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 # Released install scripts are kept as they shipped and never edited; every

@@ -169,3 +169,37 @@ SET client_min_messages = warning;
 SELECT count(*) FROM hptune.search('tune_anything');
 SET client_min_messages = notice;
 SELECT h->'x' AS best_x FROM hptune.best_hyperparameters('tune_anything') h;
+
+\echo '== KerasTuner includes pre-made tunable applications: HyperResNet and HyperXception'
+-- hypermodel = HyperResNet(input_shape=(28, 28, 1), classes=10)
+-- tuner = RandomSearch(hypermodel, objective="val_accuracy", max_trials=2, overwrite=True,
+--                      project_name="built_in_hypermodel")
+SELECT hptune.create_study('built_in_hypermodel', hypermodel => 'resnet', objective => 'val_accuracy',
+	max_trials => 2, overwrite => true,
+	hypermodel_options => '{"input_shape": [28, 28, 1], "classes": 10}') AS study_id;
+SELECT * FROM hptune.search_space_summary('built_in_hypermodel');
+-- tuner.search(x_train[:100], y_train[:100], epochs=1, validation_data=(x_val[:100], y_val[:100]))
+SELECT trial_id, status, round(score::numeric, 4) AS val_accuracy, hyperparameters
+  FROM hptune.search('built_in_hypermodel',
+	train      => $$SELECT image, label FROM fashion_mnist WHERE split = 'train' ORDER BY id LIMIT 100$$,
+	validation => $$SELECT image, label FROM fashion_mnist WHERE split = 'validation' ORDER BY id LIMIT 100$$,
+	epochs => 1);
+-- best_model.summary(): Keras's layer names, output shapes and parameter
+-- counts (the stem, the first block, the top and the totals shown here)
+SELECT model_summary FROM hptune.model_summary((SELECT hptune.best_models('built_in_hypermodel')))
+ WHERE model_summary !~ '^\s*conv[2-5]_block([2-9]|[1-9][0-9])_' AND model_summary !~ '^\s*$';
+
+\echo '== cnn: a tunable convolutional network on all of the data'
+-- the grid's first trial is every default (two conv blocks of 32 and 64
+-- filters, Dense(128), dropout 0.2, adam at 1e-3); the next walks the grid
+SELECT hptune.create_study('fashion_cnn', hypermodel => 'cnn', objective => 'val_accuracy',
+	tuner => 'grid', max_trials => 2, overwrite => true,
+	hypermodel_options => '{"input_shape": [28, 28, 1]}') AS study_id;
+SELECT trial_id, status, round(score::numeric, 4) AS val_accuracy, hyperparameters
+  FROM hptune.search('fashion_cnn',
+	train      => $$SELECT image, label FROM fashion_mnist WHERE split = 'train' ORDER BY id$$,
+	validation => $$SELECT image, label FROM fashion_mnist WHERE split = 'validation' ORDER BY id$$,
+	epochs => 2);
+SELECT * FROM hptune.model_summary((SELECT hptune.best_models('fashion_cnn')));
+SELECT hptune.evaluate((SELECT hptune.best_models('fashion_cnn')),
+	$$SELECT image, label FROM fashion_mnist WHERE split = 'test'$$) AS test_metrics;

@@ -23,9 +23,11 @@ CREATE TABLE hptune.studies (
 	executions_per_trial int NOT NULL DEFAULT 1 CHECK (executions_per_trial >= 1),
 	objective_function regprocedure,
 	seed bigint,
-	created_at timestamptz NOT NULL DEFAULT now()
+	created_at timestamptz NOT NULL DEFAULT now(),
+	hypermodel_options jsonb NOT NULL DEFAULT '{}'
 );
 COMMENT ON TABLE hptune.studies IS 'one row per study: a tuner, its objective and budget (KerasTuner: a tuner and its project_name)';
+COMMENT ON COLUMN hptune.studies.hypermodel_options IS 'the hypermodel''s constructor arguments: input_shape, classes, include_top';
 
 CREATE TABLE hptune.hyperparameters (
 	study_id bigint NOT NULL REFERENCES hptune.studies ON DELETE CASCADE,

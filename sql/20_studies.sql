@@ -13,7 +13,8 @@ CREATE FUNCTION hptune.create_study(
 	objective_function regprocedure DEFAULT NULL,
 	tuner_options jsonb DEFAULT '{}',
 	seed bigint DEFAULT NULL,
-	overwrite boolean DEFAULT false)
+	overwrite boolean DEFAULT false,
+	hypermodel_options jsonb DEFAULT '{}')
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'hptune_create_study'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;

@@ -44,7 +44,8 @@ CREATE FUNCTION hptune.fit(
 	features text[] DEFAULT NULL,
 	epochs int DEFAULT 1,
 	batch_size int DEFAULT 32,
-	options jsonb DEFAULT '{}')
+	options jsonb DEFAULT '{}',
+	hypermodel_options jsonb DEFAULT '{}')
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'hptune_fit'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -57,7 +58,8 @@ CREATE FUNCTION hptune.retrain(
 	label text DEFAULT NULL,
 	features text[] DEFAULT NULL,
 	batch_size int DEFAULT 32,
-	options jsonb DEFAULT '{}')
+	options jsonb DEFAULT '{}',
+	hypermodel_options jsonb DEFAULT NULL)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'hptune_retrain'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;

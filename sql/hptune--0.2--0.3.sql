@@ -18,3 +18,59 @@
 -- Image models: input shapes and convolutional hypermodels.
 --
 
+ALTER TABLE hptune.studies ADD COLUMN hypermodel_options jsonb NOT NULL DEFAULT '{}';
+COMMENT ON COLUMN hptune.studies.hypermodel_options IS 'the hypermodel''s constructor arguments: input_shape, classes, include_top';
+
+-- create_study, fit and retrain take hypermodel_options as a last argument
+DROP FUNCTION hptune.create_study(text, text, text, text, text, int, int, regprocedure, jsonb, bigint, boolean);
+CREATE FUNCTION hptune.create_study(
+	name text,
+	hypermodel text DEFAULT NULL,
+	objective text DEFAULT NULL,
+	direction text DEFAULT NULL,
+	tuner text DEFAULT 'random',
+	max_trials int DEFAULT 10,
+	executions_per_trial int DEFAULT 1,
+	objective_function regprocedure DEFAULT NULL,
+	tuner_options jsonb DEFAULT '{}',
+	seed bigint DEFAULT NULL,
+	overwrite boolean DEFAULT false,
+	hypermodel_options jsonb DEFAULT '{}')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'hptune_create_study'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION hptune.create_study IS 'create a study (or resume one with the same settings); returns its study_id';
+
+DROP FUNCTION hptune.fit(text, jsonb, text, text, float8, text, text[], int, int, jsonb);
+CREATE FUNCTION hptune.fit(
+	hypermodel text,
+	hyperparameters jsonb,
+	train text,
+	validation text DEFAULT NULL,
+	validation_split float8 DEFAULT NULL,
+	label text DEFAULT NULL,
+	features text[] DEFAULT NULL,
+	epochs int DEFAULT 1,
+	batch_size int DEFAULT 32,
+	options jsonb DEFAULT '{}',
+	hypermodel_options jsonb DEFAULT '{}')
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'hptune_fit'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION hptune.fit IS 'train one model: {"model_id", "best_step", "metrics", "epoch_seconds", "load_seconds"}';
+
+DROP FUNCTION hptune.retrain(text, text, int, text, text[], int, jsonb);
+CREATE FUNCTION hptune.retrain(
+	study text,
+	train text,
+	epochs int DEFAULT 1,
+	label text DEFAULT NULL,
+	features text[] DEFAULT NULL,
+	batch_size int DEFAULT 32,
+	options jsonb DEFAULT '{}',
+	hypermodel_options jsonb DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'hptune_retrain'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION hptune.retrain IS 'train the study''s best hyperparameters on all of train; returns the new model_id';
+

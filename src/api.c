@@ -36,6 +36,8 @@
 
 #include "args.h"
 #include "catalog.h"
+#include "hmoptions.h"
+#include "hpjson.h"
 #include "loader.h"
 #include "objective.h"
 #include "runner.h"
@@ -139,6 +141,12 @@ api_check_settings(StudySettings *s)
 						   JsonbToCString(NULL, &s->tuner_options->root, 0)),
 				 errhint("Pass an object such as '{\"max_epochs\": 27}'.")));
 	oracle_check_options(s->tuner, JsonbToCString(NULL, &s->tuner_options->root, 0));
+	if (s->hypermodel_options)
+	{
+		HyperModelOptions o;
+
+		hmoptions_parse(s->hypermodel_options, s->hypermodel, &o);
+	}
 	api_resolve_objective(s);
 }
 
@@ -190,6 +198,10 @@ api_compare_study(const Study *st, const StudySettings *s)
 							OidIsValid(s->objective_function) ? format_procedure(s->objective_function) : NULL);
 	if (strcmp(stored_opts, given_opts) != 0)
 		api_setting_differs(s->name, "tuner_options", stored_opts, given_opts);
+	given_opts = JsonbToCString(NULL, &s->hypermodel_options->root, 0);
+	if (strcmp(st->hypermodel_options, given_opts) != 0)
+		api_setting_differs(s->name, "hypermodel_options", st->hypermodel_options,
+							given_opts);
 	if (st->has_seed != s->has_seed || (s->has_seed && st->seed != s->seed))
 		api_setting_differs(s->name, "seed",
 							st->has_seed ? psprintf(INT64_FORMAT, st->seed) : NULL,
@@ -217,6 +229,9 @@ hptune_create_study(PG_FUNCTION_ARGS)
 	args_not_null(fcinfo, 6, "executions_per_trial", "Leave executions_per_trial out to use 1.");
 	args_not_null(fcinfo, 8, "tuner_options", "Leave tuner_options out to use '{}'.");
 	args_not_null(fcinfo, 10, "overwrite", "Leave overwrite out to resume an existing study.");
+	/* before ALTER EXTENSION hptune UPDATE, create_study has no argument 11 */
+	if (PG_NARGS() > 11)
+		args_not_null(fcinfo, 11, "hypermodel_options", "Leave hypermodel_options out to use '{}'.");
 	s.name = args_text(fcinfo, 0);
 	s.hypermodel = args_text(fcinfo, 1);
 	s.objective = args_text(fcinfo, 2);
@@ -229,6 +244,7 @@ hptune_create_study(PG_FUNCTION_ARGS)
 	s.has_seed = !PG_ARGISNULL(9);
 	s.seed = s.has_seed ? PG_GETARG_INT64(9) : 0;
 	overwrite = PG_GETARG_BOOL(10);
+	s.hypermodel_options = PG_NARGS() > 11 ? PG_GETARG_JSONB_P(11) : hpjson_empty_object();
 	api_check_settings(&s);
 	if (OidIsValid(s.objective_function))
 		objective_check(s.objective_function, s.name);
@@ -289,11 +305,12 @@ hptune_studies_check(PG_FUNCTION_ARGS)
 	HeapTuple	tuple;
 	TupleDesc	desc;
 	StudySettings s;
-	bool		nulls[4];
+	bool		nulls[5];
 	Datum		max_trials;
 	Datum		executions;
 	Datum		options;
 	Datum		fn;
+	Datum		hmoptions;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
@@ -312,9 +329,18 @@ hptune_studies_check(PG_FUNCTION_ARGS)
 	executions = api_column(tuple, desc, "executions_per_trial", &nulls[1]);
 	options = api_column(tuple, desc, "tuner_options", &nulls[2]);
 	fn = api_column(tuple, desc, "objective_function", &nulls[3]);
+	/* the column is missing until ALTER EXTENSION hptune UPDATE */
+	if (SPI_fnumber(desc, "hypermodel_options") > 0)
+		hmoptions = api_column(tuple, desc, "hypermodel_options", &nulls[4]);
+	else
+	{
+		hmoptions = JsonbPGetDatum(hpjson_empty_object());
+		nulls[4] = false;
+	}
 	if (s.name == NULL || s.objective == NULL || s.direction == NULL ||
-		s.tuner == NULL || nulls[0] || nulls[1] || nulls[2])
+		s.tuner == NULL || nulls[0] || nulls[1] || nulls[2] || nulls[4])
 		return PointerGetDatum(tuple);
+	s.hypermodel_options = DatumGetJsonbP(hmoptions);
 	s.max_trials = DatumGetInt32(max_trials);
 	s.executions_per_trial = DatumGetInt32(executions);
 	s.tuner_options = DatumGetJsonbP(options);

@@ -69,8 +69,9 @@ catalog_fetch_study(const char *where, Oid type, Datum value)
 	SPI_connect();
 	catalog_exec(psprintf("SELECT study_id, name, owner::pg_catalog.oid, hypermodel, objective,"
 						  " direction, tuner, tuner_options::pg_catalog.text, max_trials,"
-						  " executions_per_trial, objective_function::pg_catalog.oid, seed"
-						  " FROM hptune.studies WHERE %s", where),
+						  " executions_per_trial, objective_function::pg_catalog.oid, seed,"
+						  " (pg_catalog.to_jsonb(s) OPERATOR(pg_catalog.->) 'hypermodel_options')::pg_catalog.text"
+						  " FROM hptune.studies s WHERE %s", where),
 				 1, &type, &value, NULL, true);
 	if (SPI_processed == 1)
 	{
@@ -97,6 +98,10 @@ catalog_fetch_study(const char *where, Oid type, Datum value)
 			study->objective_function = InvalidOid;
 		study->seed = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
 		study->has_seed = !isnull;
+		/* null until ALTER EXTENSION hptune UPDATE adds the column */
+		study->hypermodel_options = catalog_text(tup, desc, 13);
+		if (study->hypermodel_options == NULL)
+			study->hypermodel_options = pstrdup("{}");
 		MemoryContextSwitchTo(old);
 	}
 	SPI_finish();
@@ -174,10 +179,11 @@ catalog_delete_study(int64 study_id)
 int64
 catalog_insert_study(const StudySettings *s)
 {
-	Oid			types[10] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
-	INT4OID, OIDOID, JSONBOID, INT8OID};
-	Datum		values[10];
-	char		nulls[10] = "          ";
+	Oid			types[11] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
+	INT4OID, OIDOID, JSONBOID, INT8OID, JSONBOID};
+	Datum		values[11];
+	char		nulls[11] = "           ";
+	bool		empty_options;
 	int64		id;
 	bool		isnull;
 
@@ -194,19 +200,25 @@ catalog_insert_study(const StudySettings *s)
 	values[8] = JsonbPGetDatum(s->tuner_options);
 	values[9] = Int64GetDatum(s->seed);
 	nulls[9] = s->has_seed ? ' ' : 'n';
+	values[10] = JsonbPGetDatum(s->hypermodel_options);
+	/* '{}' is the column's default: left out, the insert works before
+	 * ALTER EXTENSION hptune UPDATE adds the column */
+	empty_options = JB_ROOT_COUNT(s->hypermodel_options) == 0;
 	/*
 	 * Names are unique across roles: one taken by a study this role cannot
 	 * see, or by a concurrent create_study that committed first, inserts
 	 * nothing.
 	 */
 	SPI_connect();
-	if (SPI_execute_with_args("INSERT INTO hptune.studies (name, hypermodel, objective,"
-							  " direction, tuner, max_trials, executions_per_trial,"
-							  " objective_function, tuner_options, seed)"
-							  " VALUES ($1, $2, $3, $4, $5, $6, $7,"
-							  " $8::pg_catalog.regprocedure, $9, $10)"
-							  " ON CONFLICT (name) DO NOTHING RETURNING study_id",
-							  10, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+	if (SPI_execute_with_args(psprintf("INSERT INTO hptune.studies (name, hypermodel, objective,"
+									   " direction, tuner, max_trials, executions_per_trial,"
+									   " objective_function, tuner_options, seed%s)"
+									   " VALUES ($1, $2, $3, $4, $5, $6, $7,"
+									   " $8::pg_catalog.regprocedure, $9, $10%s)"
+									   " ON CONFLICT (name) DO NOTHING RETURNING study_id",
+									   empty_options ? "" : ", hypermodel_options",
+									   empty_options ? "" : ", $11"),
+							  empty_options ? 10 : 11, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "could not insert study");
 	if (SPI_processed == 0)
 		ereport(ERROR,

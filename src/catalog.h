@@ -36,6 +36,7 @@ typedef struct Study
 	Oid			objective_function; /* InvalidOid: none */
 	bool		has_seed;
 	int64		seed;
+	char	   *hypermodel_options; /* JSON text */
 } Study;
 
 /* settings of create_study, as given (NULL = not given) */
@@ -52,6 +53,7 @@ typedef struct StudySettings
 	Jsonb	   *tuner_options;
 	bool		has_seed;
 	int64		seed;
+	Jsonb	   *hypermodel_options;
 } StudySettings;
 
 extern int64 catalog_insert_study(const StudySettings *s);

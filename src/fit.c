@@ -9,7 +9,8 @@
  * loading, the same checks and the same best-epoch checkpoint, stored in
  * hptune.models with no trial.  The hyperparameters are fixed values, so
  * they become a search space of hp_fixed rows.  options.seed makes a run
- * repeatable; without it each run draws a fresh seed.
+ * repeatable; without it each run draws a fresh seed.  hypermodel_options
+ * (hmoptions.c) gives the image shape, classes and include_top.
  *
  *-------------------------------------------------------------------------
  */
@@ -23,6 +24,7 @@
 
 #include "args.h"
 #include "catalog.h"
+#include "hmoptions.h"
 #include "hpjson.h"
 #include "loader.h"
 #include "trial.h"
@@ -106,10 +108,12 @@ fit_train(const Study *study, const char *hypermodel, Jsonb *hps,
 	HpSpace    *space = fit_space_from_jsonb(hps, &values);
 	TrainData  *data;
 	TrialRun	run;
+	HyperModelOptions resolved;
 
 	trial_hypermodel_kind(hypermodel);
 	data = trial_load_data(args, study ? study->objective : NULL);
 	*data_out = data;
+	hmoptions_resolve(args, data, hypermodel, &resolved);
 	memset(&run, 0, sizeof(run));
 	run.study = study;
 	run.hypermodel = hypermodel;
@@ -165,7 +169,7 @@ fit_result(const TrialTraining *tt, const TrainData *data)
 
 /*
  * fit(hypermodel, hyperparameters, train, validation, validation_split,
- *	   label, features, epochs, batch_size, options)
+ *	   label, features, epochs, batch_size, options, hypermodel_options)
  */
 PG_FUNCTION_INFO_V1(hptune_fit);
 Datum
@@ -174,6 +178,7 @@ hptune_fit(PG_FUNCTION_ARGS)
 	SearchArgs	a;
 	TrainData  *data;
 	TrialTraining *tt;
+	char	   *hypermodel;
 
 	args_not_null(fcinfo, 0, "hypermodel", "Pass hypermodel => 'mlp' or 'linear'.");
 	args_not_null(fcinfo, 1, "hyperparameters", "Pass hyperparameters => '{}' for the defaults.");
@@ -185,15 +190,21 @@ hptune_fit(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(6))
 		trial_args_features(&a, PG_GETARG_ARRAYTYPE_P(6));
 	trial_args_check(&a);
+	/* before ALTER EXTENSION hptune UPDATE, fit has no argument 10 */
+	if (PG_NARGS() > 10)
+		args_not_null(fcinfo, 10, "hypermodel_options", "Pass hypermodel_options => '{}', or leave it out.");
+	hypermodel = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	trial_hypermodel_kind(hypermodel);
+	hmoptions_parse(PG_NARGS() > 10 ? PG_GETARG_JSONB_P(10) : NULL, hypermodel, &a.hmopts);
 
-	tt = fit_train(NULL, text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_JSONB_P(1),
-					   &a, &data);
+	tt = fit_train(NULL, hypermodel, PG_GETARG_JSONB_P(1), &a, &data);
 	PG_RETURN_JSONB_P(fit_result(tt, data));
 }
 
 /*
- * retrain(study, train, epochs, label, features, batch_size, options): the
- * study's best hyperparameters, trained on all of train.
+ * retrain(study, train, epochs, label, features, batch_size, options,
+ *		   hypermodel_options): the study's best hyperparameters, trained on
+ * all of train; hypermodel_options null takes the study's.
  */
 PG_FUNCTION_INFO_V1(hptune_retrain);
 Datum
@@ -215,6 +226,10 @@ hptune_retrain(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(4))
 		trial_args_features(&a, PG_GETARG_ARRAYTYPE_P(4));
 	trial_args_check(&a);
+	if (PG_NARGS() <= 7 || PG_ARGISNULL(7))
+		hmoptions_parse_text(study->hypermodel_options, study->hypermodel, &a.hmopts);
+	else
+		hmoptions_parse(PG_GETARG_JSONB_P(7), study->hypermodel, &a.hmopts);
 	best = catalog_best_hyperparameters(study->study_id);
 	if (best == NULL)
 		ereport(ERROR,

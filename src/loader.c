@@ -70,6 +70,7 @@
 #include "core/model.h"
 #include "encode.h"
 #include "guc.h"
+#include "hmoptions.h"
 
 #define LOADER_INITIAL_ROWS 1024
 #define LOADER_PAGE 4096
@@ -116,6 +117,8 @@ typedef struct LoaderState
 	Oid			label_type;
 	Vocab	   *classes;
 	int			dense_width;
+	int			array_ndim;		/* see TrainData */
+	int			array_dims[3];
 	int64		nrows;
 	int64		capacity;
 	float	   *x;				/* nrows x dense_width */
@@ -349,6 +352,66 @@ loader_advise_huge(void *p, size_t len)
 #endif
 }
 
+/*
+ * training, at the first row: the shape of a lone array feature of two or
+ * three dimensions, and the row's length against hypermodel_options'
+ * input_shape (later rows must have the first one's length; one-hot
+ * columns, whose width is known only at the end, are checked then, in
+ * hmoptions_resolve)
+ */
+static void
+loader_image_layout(LoaderState *st, TupleTableSlot *slot)
+{
+	const HyperModelOptions *o = &st->args->hmopts;
+	int64		size = hmoptions_input_size(o);
+	bool		onehot = false;
+	LoaderColumn *array = NULL;
+	int			ndense = 0;
+
+	for (int i = 0; i < st->ncolumns; i++)
+	{
+		LoaderColumn *c = &st->columns[i];
+
+		if (c->kind == FEATURE_ONEHOT)
+			onehot = true;
+		else
+			ndense++;
+		if (c->kind == FEATURE_ARRAY)
+			array = c;
+	}
+	if (ndense == 1 && !onehot && array != NULL)
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(slot->tts_values[array->attno]);
+
+		if (ARR_NDIM(arr) == 2 || ARR_NDIM(arr) == 3)
+		{
+			st->array_ndim = ARR_NDIM(arr);
+			memcpy(st->array_dims, ARR_DIMS(arr), sizeof(int) * st->array_ndim);
+		}
+	}
+	if (size > 0 && !onehot && st->dense_width != size)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("row 1 of the %s query has %d values, not the " INT64_FORMAT " of input_shape %s",
+						st->what, st->dense_width, size, hmoptions_shape_text(o)),
+				 errdetail("Each row's features are read as one image of hypermodel_options.input_shape."),
+				 errhint("Pass the input_shape of the images, or select rows of that many values.")));
+	if (size > 0 && o->input_rank == 3 && st->array_ndim > 0 &&
+		(st->array_dims[0] != o->input_shape[0] ||
+		 st->array_dims[1] != o->input_shape[1] ||
+		 (st->array_ndim == 3 ? st->array_dims[2] : 1) != o->input_shape[2]))
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("row 1 of the %s query has an array of shape %s, not input_shape %s",
+						st->what,
+						st->array_ndim == 3 ?
+						psprintf("[%d, %d, %d]", st->array_dims[0], st->array_dims[1], st->array_dims[2]) :
+						psprintf("[%d, %d]", st->array_dims[0], st->array_dims[1]),
+						hmoptions_shape_text(o)),
+				 errdetail("An array of two or three dimensions is read as height, width and channels."),
+				 errhint("Pass the arrays' shape as input_shape, or leave input_shape out to take it from the arrays.")));
+}
+
 /* training: array widths and dense offsets come from the first row */
 static void
 loader_layout(LoaderState *st, TupleTableSlot *slot)
@@ -386,6 +449,8 @@ loader_layout(LoaderState *st, TupleTableSlot *slot)
 	st->dense_width = st->enc ? st->enc->ncols : offset;
 	if (st->dense_width == 0 && st->enc == NULL)
 		st->dense_width = 0;
+	if (st->enc == NULL && st->args)
+		loader_image_layout(st, slot);
 }
 
 /* what one row costs in the arrays loader_resize keeps */
@@ -1013,6 +1078,8 @@ loader_load(const SearchArgs *args, const char *objective)
 				 errdetail("Query: %s", args->train),
 				 errhint("Check the query's WHERE clause.")));
 	data->enc = loader_finish_training(&st, &data->train);
+	data->array_ndim = st.array_ndim;
+	memcpy(data->array_dims, st.array_dims, sizeof(data->array_dims));
 
 	if (args->validation)
 		data->validation = loader_load_encoded(args->validation, "validation", data->enc,

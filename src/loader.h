@@ -14,6 +14,7 @@
 #include "utils/jsonb.h"
 
 #include "core/dataset.h"
+#include "core/model.h"
 
 /* arguments of search(), tune(), fit(), retrain() */
 typedef struct SearchArgs
@@ -29,6 +30,7 @@ typedef struct SearchArgs
 	int			batch_size;
 	int			workers;
 	Jsonb	   *options;		/* never NULL */
+	HyperModelOptions hmopts;	/* hypermodel_options (hmoptions.c) */
 } SearchArgs;
 
 /* training data, read once per call and shared by every trial */
@@ -41,6 +43,9 @@ typedef struct TrainData
 	Oid		   *custom_aggs;
 	char	  **custom_names;	/* "val_<name>" */
 	double		load_seconds;
+	/* the features are one array column of 2 or 3 dimensions: its shape */
+	int			array_ndim;		/* 0: not so */
+	int			array_dims[3];
 } TrainData;
 
 extern TrainData *loader_load(const SearchArgs *args, const char *objective);

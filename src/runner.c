@@ -59,6 +59,7 @@
 
 #include "runner.h"
 #include "catalog.h"
+#include "hmoptions.h"
 #include "hpjson.h"
 #include "loader.h"
 #include "objective.h"
@@ -404,6 +405,9 @@ runner_setup(Runner *r, Study *study)
 				 errhint("Register some with hptune.hp_int(), hp_float(), hp_choice(), hp_boolean() or hp_fixed().")));
 	if (!OidIsValid(r->study->objective_function))
 	{
+		SearchArgs *args;
+		HyperModelOptions resolved;
+
 		if (r->args->train == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -411,7 +415,13 @@ runner_setup(Runner *r, Study *study)
 					 errdetail("Study \"%s\" trains hypermodel \"%s\", which needs training data.",
 							   r->study->name, r->study->hypermodel),
 					 errhint("Pass train => a query whose last column is the label.")));
+		args = palloc(sizeof(SearchArgs));
+		*args = *r->args;
+		hmoptions_parse_text(r->study->hypermodel_options, r->study->hypermodel,
+							 &args->hmopts);
+		r->args = args;
 		r->data = trial_load_data(r->args, r->study->objective);
+		hmoptions_resolve(r->args, r->data, r->study->hypermodel, &resolved);
 		trial_check_objective(r->data, r->study->objective);
 	}
 

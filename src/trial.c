@@ -43,9 +43,11 @@
 #include "utils/regproc.h"
 #include "utils/varlena.h"
 
+#include "core/graph.h"
 #include "trial.h"
 #include "catalog.h"
 #include "guc.h"
+#include "hmoptions.h"
 #include "hpjson.h"
 #include "loader.h"
 
@@ -290,30 +292,6 @@ trial_find_metric(const MetricValue *m, int n, const char *name)
 	return -1;
 }
 
-/*
- * Memory one training run needs besides its data: the parameters, their
- * gradients and two optimizer moments, a best-epoch copy, and the batch's
- * activations and their gradients.
- */
-static size_t
-trial_model_bytes(const ModelConfig *cfg, const DatasetEncoding *enc)
-{
-	double		params = 0;
-	double		units = 0;
-	int			in = enc->ncols;
-	int			outputs = enc->task == TASK_CLASSIFICATION ? enc->nclasses : 1;
-
-	for (int i = 0; i < cfg->num_layers; i++)
-	{
-		params += (double) in * cfg->units[i] + cfg->units[i];
-		units += cfg->units[i];
-		in = cfg->units[i];
-	}
-	params += (double) in * outputs + outputs;
-	units += outputs + enc->ncols;
-	return (size_t) (sizeof(float) * (params * 5 + units * 3 * cfg->batch_size));
-}
-
 typedef struct ExecutionOutcome
 {
 	int			best_step;
@@ -420,26 +398,35 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 	Trainer    *trainer;
 	const Dataset *val = data->validation.nrows > 0 ? &data->validation : NULL;
 	size_t		nparams;
+	size_t		nstate;
 	float	   *params;
 	float	   *best_params;
+	float	   *state;
+	float	   *best_state = NULL;
 	float	   *pred = NULL;
 
 	MemoryContextSwitchTo(cxt);
 	model_config_init(&cfg, trial_hypermodel_kind(run->hypermodel), run->args->batch_size);
 	for (int i = 0; i < run->space->n; i++)
 		model_config_set(&cfg, run->space->hps[i].name, run->values->values[i]);
+	hmoptions_resolve(run->args, data, run->hypermodel, &cfg.options);
 	cfg.seed = run->seed ^ ((uint64) run->trial_id * UINT64CONST(0xBF58476D1CE4E5B9)) ^
 		((uint64) (execution + 1) * UINT64CONST(0x94D049BB133111EB));
-	loader_check_memory(trial_model_bytes(&cfg, data->enc) +
+	loader_check_memory((size_t) model_training_bytes(&cfg, data->enc) +
 						dataset_bytes(data->train.nrows, data->train.ncols) +
 						dataset_bytes(data->validation.nrows, data->validation.ncols),
 						"training this model",
+						hmoptions_is_image_hypermodel(run->hypermodel) ?
+						"Raise hptune.max_memory, or use a smaller batch_size, smaller images or a smaller network." :
 						"Raise hptune.max_memory, or narrow the ranges of units, num_layers or batch_size.");
 	model = model_create(&cfg, data->enc);
 	trial_set_blas_threads();
 	trainer = trainer_create(model, &data->train, val);
 	params = model_params(model, &nparams);
 	best_params = palloc_extended(sizeof(float) * nparams, MCXT_ALLOC_HUGE);
+	state = model_state(model, &nstate);
+	if (state)
+		best_state = palloc_extended(sizeof(float) * nstate, MCXT_ALLOC_HUGE);
 	if (val && data->ncustom > 0)
 		pred = palloc_extended(sizeof(float) * val->nrows * model_num_outputs(model), MCXT_ALLOC_HUGE);
 
@@ -474,6 +461,8 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 		{
 			trial_keep_best(out, caller, epoch, m[k].value, m, n);
 			memcpy(best_params, params, sizeof(float) * nparams);
+			if (state)
+				memcpy(best_state, state, sizeof(float) * nstate);
 		}
 		MemoryContextSwitchTo(cxt);
 	}
@@ -485,6 +474,8 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 						   run->args->epochs, execution),
 				 errhint("Check the data and the metric.")));
 	memcpy(params, best_params, sizeof(float) * nparams);
+	if (state)
+		memcpy(state, best_state, sizeof(float) * nstate);
 	out->model_id = trial_save_model(run, model, execution, out->best_step);
 	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(cxt);

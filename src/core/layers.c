@@ -88,13 +88,28 @@ layer_gelu(float z)
  * z (rows x out) += bias, then the activation in place.  If pre is not
  * NULL the biased input is kept there too (gelu's backward needs it).
  */
+CORE_CLONES static void
+layer_relu(float *restrict z, int64_t n)
+{
+	int64_t		i = 0;
+
+	for (; i + CORE_BLOCK <= n; i += CORE_BLOCK)
+		for (int k = 0; k < CORE_BLOCK; k++)
+			z[i + k] = z[i + k] > 0.0f ? z[i + k] : 0.0f;
+	for (; i < n; i++)
+		z[i] = z[i] > 0.0f ? z[i] : 0.0f;
+}
+
 void
 layer_bias_activation(float *z, float *pre, const float *b, int rows,
 					  int out, Activation act)
 {
 	int64_t		n = (int64_t) rows * out;
 
-	layer_add_bias_relu(z, b, rows, out, act == ACT_RELU);
+	if (b)
+		layer_add_bias_relu(z, b, rows, out, act == ACT_RELU);
+	else if (act == ACT_RELU)
+		layer_relu(z, n);
 	if (pre)
 		memcpy(pre, z, n * sizeof(float));
 
@@ -295,20 +310,24 @@ layer_row_product(const float *x, const float *w, int in, int out, float *a)
 
 /* a (rows x out) = act(x W + b); pre gets x W + b when not NULL */
 void
-layer_dense_forward(const float *x, int rows, const DenseLayer *l,
+layer_dense_forward(const float *x, int rows, const GraphLayer *l,
 					const float *params, float *pre, float *a)
 {
+	int			in = l->in.c;
+	int			out = l->units;
+
 	if (rows == 1)
-		layer_row_product(x, params + l->woff, l->in, l->out, a);
+		layer_row_product(x, params + l->woff, in, out, a);
 	else
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-					rows, l->out, l->in, 1.0f, x, l->in,
-					params + l->woff, l->out, 0.0f, a, l->out);
-	layer_bias_activation(a, pre, params + l->boff, rows, l->out, l->act);
+					rows, out, in, 1.0f, x, in,
+					params + l->woff, out, 0.0f, a, out);
+	layer_bias_activation(a, pre, l->use_bias ? params + l->boff : NULL,
+						  rows, out, l->act);
 }
 
 /* db = sum over rows of dz; vectorised across columns */
-CORE_CLONES static void
+CORE_CLONES void
 layer_column_sums(const float *restrict dz, int rows, int out,
 				  float *restrict db)
 {
@@ -333,17 +352,21 @@ layer_column_sums(const float *restrict dz, int rows, int out,
  */
 void
 layer_dense_backward(const float *x, const float *dz, int rows,
-					 const DenseLayer *l, const float *params, float *grads,
-					 float *dx)
+					 const GraphLayer *l, const float *params, float *grads,
+					 float *dx, bool accumulate)
 {
-	layer_column_sums(dz, rows, l->out, grads + l->boff);
+	int			in = l->in.c;
+	int			out = l->units;
+
+	if (l->use_bias)
+		layer_column_sums(dz, rows, out, grads + l->boff);
 	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-				l->in, l->out, rows, 1.0f, x, l->in, dz, l->out,
-				0.0f, grads + l->woff, l->out);
+				in, out, rows, 1.0f, x, in, dz, out,
+				0.0f, grads + l->woff, out);
 	if (dx)
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-					rows, l->in, l->out, 1.0f, dz, l->out,
-					params + l->woff, l->out, 0.0f, dx, l->in);
+					rows, in, out, 1.0f, dz, out,
+					params + l->woff, out, accumulate ? 1.0f : 0.0f, dx, in);
 }
 
 /*
@@ -523,5 +546,91 @@ layer_normalize_rows(float *restrict dst, const float *restrict src, int rows,
 				d[j + k] = (s[j + k] - mean[j + k]) * scale[j + k];
 		for (; j < cols; j++)
 			d[j] = (s[j] - mean[j]) * scale[j];
+	}
+}
+
+/* out = a + b (Add) */
+CORE_CLONES void
+layer_add(float *restrict out, const float *restrict a,
+		  const float *restrict b, int64_t n)
+{
+	int64_t		i = 0;
+
+	for (; i + CORE_BLOCK <= n; i += CORE_BLOCK)
+		for (int k = 0; k < CORE_BLOCK; k++)
+			out[i + k] = a[i + k] + b[i + k];
+	for (; i < n; i++)
+		out[i] = a[i] + b[i];
+}
+
+/* dst = src, or dst += src: a gradient reaching a tensor twice */
+CORE_CLONES void
+layer_accumulate(float *restrict dst, const float *restrict src, int64_t n,
+				 bool accumulate)
+{
+	int64_t		i = 0;
+
+	if (!accumulate)
+	{
+		memcpy(dst, src, n * sizeof(float));
+		return;
+	}
+	for (; i + CORE_BLOCK <= n; i += CORE_BLOCK)
+		for (int k = 0; k < CORE_BLOCK; k++)
+			dst[i + k] += src[i + k];
+	for (; i < n; i++)
+		dst[i] += src[i];
+}
+
+/* an activation on its own (Activation layer): y = f(x), pre = x if wanted */
+void
+layer_activation_forward(const float *x, float *y, float *pre, int64_t n,
+						 Activation act)
+{
+	const int64_t piece = INT32_MAX / 2;
+
+	memcpy(y, x, n * sizeof(float));
+	/* as one row of n columns, in pieces whose width fits an int */
+	for (int64_t i = 0; i < n; i += piece)
+		layer_bias_activation(y + i, pre ? pre + i : NULL, NULL, 1,
+							  (int) (n - i < piece ? n - i : piece), act);
+}
+
+/*
+ * AlphaDropout (Keras): dropped units are set to SELU's negative
+ * saturation alpha' = -scale * alpha, then y = a (x kept + alpha' (1 -
+ * kept)) + b with a = ((1 - rate)(1 + rate alpha'^2))^-1/2 and b = -a
+ * alpha' rate, which keeps a SELU network's mean and variance.  mask gets
+ * 1 for kept units, 0 for dropped (drawn as Dropout draws).
+ */
+#define ALPHA_PRIME (-SELU_SCALE * SELU_ALPHA)
+
+void
+layer_alpha_dropout_forward(const float *x, float *y, float *mask, int64_t n,
+							double rate, RngStream *rng)
+{
+	float		a = (float) pow((1.0 - rate) * (1.0 + rate * ALPHA_PRIME * ALPHA_PRIME), -0.5);
+	float		b = (float) (-a * ALPHA_PRIME * rate);
+	float		dropped = (float) (a * ALPHA_PRIME) + b;
+
+	layer_dropout_mask(mask, n, rate, rng);
+	for (int64_t i = 0; i < n; i++)
+	{
+		mask[i] = mask[i] != 0.0f ? 1.0f : 0.0f;
+		y[i] = mask[i] != 0.0f ? a * x[i] + b : dropped;
+	}
+}
+
+void
+layer_alpha_dropout_backward(const float *dy, const float *mask, float *dx,
+							 int64_t n, double rate, bool accumulate)
+{
+	float		a = (float) pow((1.0 - rate) * (1.0 + rate * ALPHA_PRIME * ALPHA_PRIME), -0.5);
+
+	for (int64_t i = 0; i < n; i++)
+	{
+		float		g = dy[i] * a * mask[i];
+
+		dx[i] = accumulate ? dx[i] + g : g;
 	}
 }

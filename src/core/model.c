@@ -1,21 +1,18 @@
 /*-------------------------------------------------------------------------
  *
  * model.c
- *	  The built-in hypermodels: their search spaces, their configuration
- *	  from hyperparameters, and the network they build (pure C).
+ *	  A model: the network a hypermodel builds from its configuration, its
+ *	  weights and their initialisation, and inference (pure C).
  *
- * A hypermodel is a name ("mlp", "linear"), a default search space (the
- * KerasTuner guide's build_model for mlp), and a reading of hyperparameter
- * values into a ModelConfig.  Reading is by name, one value at a time, so
- * the caller can hand over a trial's values as they come and learn which
- * names the hypermodel ignored.  Every value is checked here, so a bad
- * combination fails the trial with a message before any memory is spent.
- *
- * The network is a stack of DenseLayers over one parameter vector (see
- * model_internal.h).  Inference runs in chunks of MODEL_CHUNK_ROWS rows
- * through scratch buffers cached in the Model, so predicting one row at a
- * time, as SQL does, allocates nothing after the first call.  Training is
- * in train.c; the blob format in model_format.c.
+ * A hypermodel's network is a layer graph (graph.h) its build function
+ * appends; mlp and linear build Dense stacks (hypermodel_dense_build).  The
+ * weights live in one parameter vector laid out by the graph, the moving
+ * statistics in a state vector.  Inference runs in chunks of rows
+ * (model_chunk_rows) through buffers cached in the Model (graph_exec.c),
+ * so predicting one row at a time, as SQL does, allocates nothing after
+ * the first call.  The configuration is read in model_config.c, training
+ * is in train.c, the blob format in model_format.c, the summary in
+ * model_summary.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -26,395 +23,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-static const char *model_hypermodel_names[] = {"mlp", "linear"};
-static const char *model_activation_names[] = {
-	"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "linear"
-};
-static const char *model_optimizer_names[] = {
-	"adam", "sgd", "rmsprop", "adagrad", "adamw"
-};
-
-#define MODEL_LENGTHOF(a) ((int) (sizeof(a) / sizeof((a)[0])))
-
-static bool
-model_lookup(const char *name, const char **names, int n, int *out)
-{
-	if (name == NULL)
-		return false;
-	for (int i = 0; i < n; i++)
-		if (strcasecmp(name, names[i]) == 0)
-		{
-			*out = i;
-			return true;
-		}
-	return false;
-}
-
-bool
-hypermodel_from_name(const char *name, HyperModelKind *kind)
-{
-	int			i;
-
-	if (!model_lookup(name, model_hypermodel_names,
-					  MODEL_LENGTHOF(model_hypermodel_names), &i))
-		return false;
-	*kind = (HyperModelKind) i;
-	return true;
-}
-
-const char *
-hypermodel_name(HyperModelKind kind)
-{
-	return (unsigned) kind < 2 ? model_hypermodel_names[kind] : "unknown";
-}
-
-const char *
-hypermodel_names(void)
-{
-	return "mlp, linear";
-}
-
-bool
-activation_from_name(const char *name, Activation *a)
-{
-	int			i;
-
-	if (!model_lookup(name, model_activation_names,
-					  MODEL_LENGTHOF(model_activation_names), &i))
-		return false;
-	*a = (Activation) i;
-	return true;
-}
-
-const char *
-activation_name(Activation a)
-{
-	return (unsigned) a <= ACT_LINEAR ? model_activation_names[a] : "unknown";
-}
-
-bool
-optimizer_from_name(const char *name, OptimizerKind *o)
-{
-	int			i;
-
-	if (!model_lookup(name, model_optimizer_names,
-					  MODEL_LENGTHOF(model_optimizer_names), &i))
-		return false;
-	*o = (OptimizerKind) i;
-	return true;
-}
-
-const char *
-optimizer_name(OptimizerKind o)
-{
-	return (unsigned) o <= OPT_ADAMW ? model_optimizer_names[o] : "unknown";
-}
-
-/* ---- default search spaces ---- */
-
-
-static HpDef *
-model_space_add(HpSpace *s, const char *name, HpKind kind)
-{
-	HpDef	   *hp = &s->hps[s->n++];
-
-	memset(hp, 0, sizeof(*hp));
-	hp->name = name;
-	hp->kind = kind;
-	hp->sampling = HP_SAMPLING_LINEAR;
-	hp->default_value.type = HPV_NONE;
-	return hp;
-}
-
-static void
-model_space_units(HpSpace *s, const char *name, int nparents)
-{
-	HpDef	   *hp = model_space_add(s, name, HP_INT);
-
-	hp->min_value = 32;
-	hp->max_value = 512;
-	hp->has_step = true;
-	hp->step = 32;
-	if (nparents > 0)
-	{
-		/* units_i is active when num_layers > i: values i+1 .. 3 */
-		hp->parent_name = "num_layers";
-		hp->nparent_values = nparents;
-		hp->parent_values = core_alloc(nparents * sizeof(HpValue));
-		for (int i = 0; i < nparents; i++)
-			hp->parent_values[i] = hp_int_value(4 - nparents + i);
-	}
-}
-
-void
-hypermodel_default_space(HyperModelKind kind, HpSpace *out)
-{
-	HpDef	   *hp;
-
-	out->n = 0;
-	out->hps = core_alloc(8 * sizeof(HpDef));
-	if (kind == HYPERMODEL_MLP)
-	{
-		hp = model_space_add(out, "num_layers", HP_INT);
-		hp->min_value = 1;
-		hp->max_value = 3;
-		hp->has_step = true;
-		hp->step = 1;
-		model_space_units(out, "units_0", 0);
-		model_space_units(out, "units_1", 2);
-		model_space_units(out, "units_2", 1);
-		hp = model_space_add(out, "activation", HP_CHOICE);
-		hp->nchoices = 2;
-		hp->choices = core_alloc(2 * sizeof(HpValue));
-		hp->choices[0] = hp_text_value("relu");
-		hp->choices[1] = hp_text_value("tanh");
-		model_space_add(out, "dropout", HP_BOOLEAN);
-		hp = model_space_add(out, "lr", HP_FLOAT);
-		hp->min_value = 1e-4;
-		hp->max_value = 1e-2;
-		hp->sampling = HP_SAMPLING_LOG;
-	}
-	else
-	{
-		static const double l2s[] = {0.0, 1e-5, 1e-4, 1e-3, 1e-2};
-
-		hp = model_space_add(out, "learning_rate", HP_FLOAT);
-		hp->min_value = 1e-4;
-		hp->max_value = 1e-1;
-		hp->sampling = HP_SAMPLING_LOG;
-		hp->default_value = hp_float_value(0.01);
-		hp = model_space_add(out, "l2", HP_CHOICE);
-		hp->nchoices = MODEL_LENGTHOF(l2s);
-		hp->choices = core_alloc(hp->nchoices * sizeof(HpValue));
-		for (int i = 0; i < hp->nchoices; i++)
-			hp->choices[i] = hp_float_value(l2s[i]);
-		hp->ordered = true;
-		hp->default_value = hp_float_value(0.0);
-	}
-}
-
-/* ---- configuration ---- */
-
-void
-model_config_init(ModelConfig *c, HyperModelKind kind, int batch_size)
-{
-	memset(c, 0, sizeof(*c));
-	c->kind = kind;
-	c->num_layers = kind == HYPERMODEL_MLP ? 1 : 0;
-	for (int i = 0; i < MODEL_MAX_LAYERS; i++)
-		c->units[i] = 32;
-	c->activation = ACT_RELU;
-	c->dropout_rate = 0.0;
-	c->learning_rate = kind == HYPERMODEL_MLP ? 1e-3 : 0.01;
-	c->optimizer = OPT_ADAM;
-	c->momentum = 0.0;
-	c->batch_size = batch_size;
-	c->normalize = false;
-	c->shuffle = true;
-	c->seed = 0;
-}
-
-static const char *
-model_value_text(HpValue v)
-{
-	switch (v.type)
-	{
-		case HPV_INT:
-			return core_psprintf("%lld", (long long) v.i);
-		case HPV_FLOAT:
-			return core_psprintf("%g", v.f);
-		case HPV_TEXT:
-			return core_psprintf("\"%s\"", v.s ? v.s : "");
-		case HPV_BOOL:
-			return v.b ? "true" : "false";
-		case HPV_NONE:
-			break;
-	}
-	return "none";
-}
-
-static void model_bad_value(const char *name, HpValue v,
-							const char *expected) CORE_NORETURN;
-
-static void
-model_bad_value(const char *name, HpValue v, const char *expected)
-{
-	core_error(CORE_ERR_INVALID_PARAMETER,
-			   core_psprintf("invalid value for hyperparameter \"%s\"", name),
-			   core_psprintf("The value is %s; \"%s\" must be %s.",
-							 model_value_text(v), name, expected),
-			   "Change the hyperparameter's range or value in the study's search space.");
-}
-
-static double
-model_get_number(const char *name, HpValue v, double min, double max,
-				 bool min_open, const char *expected)
-{
-	double		d;
-
-	if (v.type == HPV_INT)
-		d = (double) v.i;
-	else if (v.type == HPV_FLOAT)
-		d = v.f;
-	else
-		model_bad_value(name, v, expected);
-	if (!(d >= min && d <= max) || (min_open && d == min))
-		model_bad_value(name, v, expected);
-	return d;
-}
-
-static int
-model_get_int(const char *name, HpValue v, int min, int max,
-			  const char *expected)
-{
-	double		d = model_get_number(name, v, min, max, false, expected);
-
-	if (d != floor(d))
-		model_bad_value(name, v, expected);
-	return (int) d;
-}
-
-static bool
-model_get_bool(const char *name, HpValue v)
-{
-	if (v.type == HPV_BOOL)
-		return v.b;
-	if (v.type == HPV_INT && (v.i == 0 || v.i == 1))
-		return v.i == 1;
-	if (v.type == HPV_TEXT && v.s &&
-		(strcasecmp(v.s, "true") == 0 || strcasecmp(v.s, "false") == 0))
-		return strcasecmp(v.s, "true") == 0;
-	model_bad_value(name, v, "a boolean");
-}
-
-/* names both hypermodels read */
-static bool
-model_config_set_training(ModelConfig *c, const char *name, HpValue v)
-{
-	if (strcmp(name, "learning_rate") == 0 || strcmp(name, "lr") == 0)
-		c->learning_rate = model_get_number(name, v, 0.0, 1e6, true,
-											"a positive number");
-	else if (strcmp(name, "optimizer") == 0)
-	{
-		if (v.type != HPV_TEXT || !optimizer_from_name(v.s, &c->optimizer))
-			model_bad_value(name, v, "one of adam, sgd, rmsprop, adagrad, adamw");
-	}
-	else if (strcmp(name, "momentum") == 0)
-		c->momentum = model_get_number(name, v, 0.0, 1.0, false,
-									   "a number between 0 and 1");
-	else if (strcmp(name, "batch_size") == 0)
-		c->batch_size = model_get_int(name, v, 1, MODEL_MAX_BATCH_SIZE,
-									  "an integer between 1 and 1048576");
-	else if (strcmp(name, "l1") == 0)
-		c->l1 = model_get_number(name, v, 0.0, 1e6, false,
-								 "a non-negative number");
-	else if (strcmp(name, "l2") == 0)
-		c->l2 = model_get_number(name, v, 0.0, 1e6, false,
-								 "a non-negative number");
-	else if (strcmp(name, "normalize") == 0)
-		c->normalize = model_get_bool(name, v);
-	else if (strcmp(name, "shuffle") == 0)
-		c->shuffle = model_get_bool(name, v);
-	else
-		return false;
-	return true;
-}
-
-/* i for "units_<i>" with i below MODEL_MAX_LAYERS, else -1 */
-static int
-model_units_index(const char *name)
-{
-	const char *p = name + 6;
-	int			layer = 0;
-
-	if (strncmp(name, "units_", 6) != 0 || *p == '\0' || strlen(p) > 2 ||
-		(p[0] == '0' && p[1] != '\0'))
-		return -1;
-	for (; *p; p++)
-	{
-		if (*p < '0' || *p > '9')
-			return -1;
-		layer = layer * 10 + (*p - '0');
-	}
-	return layer < MODEL_MAX_LAYERS ? layer : -1;
-}
-
-/* does the hypermodel read this name? */
-static bool
-model_config_reads(HyperModelKind kind, const char *name)
-{
-	static const char *training[] = {
-		"learning_rate", "lr", "optimizer", "momentum", "batch_size", "l1",
-		"l2", "normalize", "shuffle"
-	};
-	static const char *network[] = {
-		"num_layers", "units", "activation", "dropout", "dropout_rate"
-	};
-	int			i;
-
-	if (model_lookup(name, training, MODEL_LENGTHOF(training), &i))
-		return true;
-	return kind == HYPERMODEL_MLP &&
-		(model_lookup(name, network, MODEL_LENGTHOF(network), &i) ||
-		 model_units_index(name) >= 0);
-}
-
-/* names only the mlp reads */
-static bool
-model_config_set_network(ModelConfig *c, const char *name, HpValue v)
-{
-	if (strcmp(name, "num_layers") == 0)
-		c->num_layers = model_get_int(name, v, 0, MODEL_MAX_LAYERS,
-									  "an integer between 0 and 16");
-	else if (strcmp(name, "units") == 0)
-	{
-		int			u = model_get_int(name, v, 1, MODEL_MAX_UNITS,
-									  "an integer between 1 and 65536");
-
-		for (int i = 0; i < MODEL_MAX_LAYERS; i++)
-			c->units[i] = u;
-	}
-	else if (model_units_index(name) >= 0)
-		c->units[model_units_index(name)] =
-			model_get_int(name, v, 1, MODEL_MAX_UNITS,
-						  "an integer between 1 and 65536");
-	else if (strcmp(name, "activation") == 0)
-	{
-		if (v.type != HPV_TEXT || !activation_from_name(v.s, &c->activation))
-			model_bad_value(name, v,
-							"one of relu, tanh, sigmoid, elu, selu, gelu, linear");
-	}
-	else if (strcmp(name, "dropout") == 0)
-	{
-		if (v.type == HPV_FLOAT)
-			c->dropout_rate = model_get_number(name, v, 0.0, 0.99, false,
-											   "a boolean or a rate from 0 to 0.99");
-		else
-			c->dropout_rate = model_get_bool(name, v) ? 0.25 : 0.0;
-	}
-	else if (strcmp(name, "dropout_rate") == 0)
-		c->dropout_rate = model_get_number(name, v, 0.0, 0.99, false,
-										   "a number from 0 to 0.99");
-	else
-		return false;
-	return true;
-}
-
-bool
-model_config_set(ModelConfig *c, const char *name, HpValue value)
-{
-	if (name == NULL)
-		return false;
-	if (value.type == HPV_NONE)
-		return model_config_reads(c->kind, name);
-	if (model_config_set_training(c, name, value))
-		return true;
-	if (c->kind == HYPERMODEL_MLP)
-		return model_config_set_network(c, name, value);
-	return false;
-}
-
 /* ---- the network ---- */
 
 /*
@@ -448,7 +56,7 @@ model_check_config(const ModelConfig *c, CoreErrorCode code)
 {
 	const char *problem = NULL;
 
-	if ((unsigned) c->kind > HYPERMODEL_LINEAR)
+	if ((unsigned) c->kind >= (unsigned) hypermodel_count)
 		problem = "The hypermodel kind is unknown.";
 	else if (c->num_layers < 0 || c->num_layers > MODEL_MAX_LAYERS)
 		problem = model_detail("The network has %d hidden layers; at most %d are allowed.",
@@ -487,12 +95,52 @@ model_check_config(const ModelConfig *c, CoreErrorCode code)
 				   : "Change the hyperparameters of the trial.");
 }
 
+/* the dense network of a config: mlp or linear */
+void
+hypermodel_dense_build(Graph *g, const ModelConfig *c, const HyperModelShape *s)
+{
+	int			x = graph_input(g, NULL, s->input);
+
+	for (int l = 0; l < c->num_layers; l++)
+		x = graph_dense(g, NULL, x, c->units[l], c->activation, true);
+	if (c->num_layers > 0 && c->dropout_rate > 0.0)
+		x = graph_dropout(g, NULL, x, c->dropout_rate);
+	if (s->include_top)
+		graph_dense(g, NULL, x, s->outputs, ACT_LINEAR, true);
+}
+
+/* the shape of one example: hypermodel_options, or the data's columns */
+static GraphShape
+model_input_shape(const ModelConfig *c, int ninputs, CoreErrorCode code)
+{
+	GraphShape	s = {1, 1, 1, ninputs};
+	const HyperModelOptions *o = &c->options;
+
+	if (o->input_rank == 3)
+	{
+		s.rank = 3;
+		s.h = o->input_shape[0];
+		s.w = o->input_shape[1];
+		s.c = o->input_shape[2];
+	}
+	else if (o->input_rank == 1)
+		s.c = o->input_shape[0];
+	if ((int64_t) s.h * s.w * s.c != ninputs || s.h < 1 || s.w < 1 || s.c < 1)
+		core_error(code == CORE_ERR_CORRUPTED ? code : CORE_ERR_DATATYPE_MISMATCH,
+				   code == CORE_ERR_CORRUPTED ? "invalid model data"
+				   : "input_shape does not fit the data",
+				   model_detail("The input_shape holds %lld values; a row of the data has %d.",
+								(long long) s.h * s.w * s.c, ninputs),
+				   "Give an input_shape whose product is the number of input columns.");
+	return s;
+}
+
 void
 model_layout(Model *m, const ModelConfig *c, TaskKind task, int ninputs,
 			 int noutputs, CoreErrorCode code)
 {
-	int64_t		offset = 0;
-	int			in = ninputs;
+	HyperModelShape shape;
+	Graph	   *g;
 
 	model_check_config(c, code);
 	if (ninputs < 1 || noutputs < 1 || noutputs > MODEL_MAX_UNITS)
@@ -501,46 +149,146 @@ model_layout(Model *m, const ModelConfig *c, TaskKind task, int ninputs,
 				   model_detail("The model has %d inputs and %d outputs.",
 								 ninputs, noutputs),
 				   "A model needs at least one input column and one output.");
+	shape.input = model_input_shape(c, ninputs, code);
+	shape.outputs = noutputs;
+	shape.task = task;
+	shape.include_top = c->options.include_top;
+	g = m->graph ? m->graph : graph_create();
+	g->fail_code = code;
+	hypermodel_defs[c->kind]->build(g, c, &shape);
+	g->fail_code = CORE_ERR_INVALID_PARAMETER;
 	m->config = *c;
 	m->task = task;
 	m->ninputs = ninputs;
-	m->noutputs = noutputs;
-	m->nlayers = c->num_layers + 1;
-	m->maxwidth = noutputs;
-	for (int l = 0; l < m->nlayers; l++)
-	{
-		DenseLayer *layer = &m->layers[l];
-		bool		hidden = l < c->num_layers;
-
-		layer->in = in;
-		layer->out = hidden ? c->units[l] : noutputs;
-		layer->act = hidden ? c->activation : ACT_LINEAR;
-		layer->woff = offset;
-		layer->boff = offset + (int64_t) layer->in * layer->out;
-		offset = layer->boff + layer->out;
-		if (offset > MODEL_MAX_PARAMS)
-			core_error(code == CORE_ERR_CORRUPTED ? code : CORE_ERR_PROGRAM_LIMIT,
-					   code == CORE_ERR_CORRUPTED ? "invalid model data"
-					   : "model is too large",
-					   model_detail("The network would have more than %lld parameters.",
-									 (long long) MODEL_MAX_PARAMS),
-					   "Use fewer units or layers, or fewer input columns.");
-		if (layer->out > m->maxwidth)
-			m->maxwidth = layer->out;
-		in = layer->out;
-	}
-	m->nparams = offset;
+	m->noutputs = graph_shape_size(g->layers[g->output].out);
+	m->graph = g;
+	m->nparams = g->nparams;
+	m->nstate = g->nstate;
 }
 
 /*
  * Kernels start on a cache line, so the vector loads of a row of W never
  * straddle two lines (that alone costs a third of a one-row predict).
+ * Moving statistics start at mean 0, variance 1.
  */
 void
 model_alloc_params(Model *m)
 {
 	m->params_block = core_alloc_raw(m->nparams * sizeof(float) + 64);
 	m->params = (float *) (((uintptr_t) m->params_block + 63) & ~(uintptr_t) 63);
+	if (m->nstate > 0)
+	{
+		m->state = core_alloc_raw(m->nstate * sizeof(float));
+		for (int i = 0; i < m->graph->nlayers; i++)
+		{
+			const GraphLayer *l = &m->graph->layers[i];
+
+			if (l->kind != LAYER_BATCH_NORMALIZATION)
+				continue;
+			for (int c = 0; c < l->in.c; c++)
+			{
+				m->state[l->soff + c] = 0.0f;
+				m->state[l->soff + l->in.c + c] = 1.0f;
+			}
+		}
+	}
+}
+
+/* a standard normal draw truncated to two deviations, as Keras's */
+static double
+model_truncated_normal(RngStream *rng)
+{
+	for (;;)
+	{
+		double		u1 = rng_stream_uniform(rng);
+		double		u2 = rng_stream_uniform(rng);
+		double		z = sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * M_PI * u2);
+
+		if (fabs(z) <= 2.0)
+			return z;
+	}
+}
+
+/* one kernel of n values with fan_in and fan_out, in storage order */
+static void
+model_init_kernel(float *w, int64_t n, double fan_in, double fan_out,
+				  GraphInit init, RngStream *rng)
+{
+	/* the deviation of a normal truncated at 2 is 0.87962566 of its own */
+	double		sd;
+
+	if (init == INIT_GLOROT_UNIFORM)
+	{
+		double		limit = sqrt(6.0 / (fan_in + fan_out));
+
+		for (int64_t i = 0; i < n; i++)
+			w[i] = (float) ((2.0 * rng_stream_uniform(rng) - 1.0) * limit);
+		return;
+	}
+	sd = sqrt((init == INIT_HE_NORMAL ? 2.0 : 1.0) / fan_in) / 0.87962566103423978;
+	for (int64_t i = 0; i < n; i++)
+		w[i] = (float) (model_truncated_normal(rng) * sd);
+}
+
+/*
+ * Keras's initial weights: each kernel by its initialiser, drawn layer
+ * after layer from the seed's init stream (for a Dense stack exactly the
+ * draws of the Dense-only core); biases and beta 0, gamma 1.  Fans as
+ * Keras computes them from the kernel's shape (kh, kw, in, out): fan_in =
+ * kh kw in, fan_out = kh kw out (a depthwise kernel's "out" is its depth
+ * multiplier).
+ */
+void
+model_init_weights(Model *m)
+{
+	RngStream	rng;
+
+	memset(m->params, 0, m->nparams * sizeof(float));
+	rng_stream_seed(&rng, m->config.seed, RNG_STREAM_INIT);
+	for (int i = 1; i < m->graph->nlayers; i++)
+	{
+		const GraphLayer *l = &m->graph->layers[i];
+		double		rf = (double) l->kernel[0] * l->kernel[1];
+		int			in = l->in.c;
+
+		switch (l->kind)
+		{
+			case LAYER_DENSE:
+				model_init_kernel(m->params + l->woff, (int64_t) in * l->units,
+								  in, l->units, l->init, &rng);
+				break;
+			case LAYER_CONV2D:
+				model_init_kernel(m->params + l->woff,
+								  (int64_t) rf * (in / l->groups) * l->units,
+								  rf * (in / l->groups), rf * l->units, l->init, &rng);
+				break;
+			case LAYER_DEPTHWISE_CONV2D:
+				model_init_kernel(m->params + l->woff,
+								  (int64_t) rf * in * l->depth_multiplier,
+								  rf * in, rf * l->depth_multiplier, l->init, &rng);
+				break;
+			case LAYER_SEPARABLE_CONV2D:
+				model_init_kernel(m->params + l->woff, (int64_t) rf * in,
+								  rf * in, rf, l->init, &rng);
+				model_init_kernel(m->params + l->w2off, (int64_t) in * l->units,
+								  in, l->units, l->init, &rng);
+				break;
+			case LAYER_BATCH_NORMALIZATION:
+				for (int c = 0; c < in; c++)
+					m->params[l->woff + c] = 1.0f;
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+static void
+model_finish(Model *m, TaskKind task, int nclasses)
+{
+	m->nclasses = task == TASK_CLASSIFICATION ? nclasses : 0;
+	model_alloc_params(m);
+	model_init_weights(m);
 }
 
 Model *
@@ -548,32 +296,60 @@ model_create(const ModelConfig *c, const DatasetEncoding *enc)
 {
 	Model	   *m = core_alloc(sizeof(Model));
 	int			noutputs;
-	RngStream	rng;
 
 	if (enc->task == TASK_CLASSIFICATION && enc->nclasses < 1)
 		core_error(CORE_ERR_DATA_EXCEPTION, "no classes to learn",
 				   "The training data has no label values.",
 				   "Check the training query's label column.");
 	noutputs = enc->task == TASK_CLASSIFICATION ? enc->nclasses : 1;
+	if (enc->task == TASK_CLASSIFICATION && c->options.classes > 0)
+	{
+		if (c->options.classes < enc->nclasses)
+			core_error(CORE_ERR_INVALID_PARAMETER, "too few classes for the labels",
+					   model_detail("hypermodel_options gives %d classes; the labels have %d.",
+									c->options.classes, enc->nclasses),
+					   "Leave classes out, or give at least the number of distinct labels.");
+		noutputs = c->options.classes;
+	}
 	model_layout(m, c, enc->task, enc->ncols, noutputs,
 				 CORE_ERR_INVALID_PARAMETER);
-	m->nclasses = enc->task == TASK_CLASSIFICATION ? enc->nclasses : 0;
-	model_alloc_params(m);
-	memset(m->params, 0, m->nparams * sizeof(float));
-
-	/* Glorot uniform kernels, zero biases */
-	rng_stream_seed(&rng, c->seed, RNG_STREAM_INIT);
-	for (int l = 0; l < m->nlayers; l++)
-	{
-		DenseLayer *layer = &m->layers[l];
-		double		limit = sqrt(6.0 / (layer->in + layer->out));
-		float	   *w = m->params + layer->woff;
-		int64_t		n = (int64_t) layer->in * layer->out;
-
-		for (int64_t i = 0; i < n; i++)
-			w[i] = (float) ((2.0 * rng_stream_uniform(&rng) - 1.0) * limit);
-	}
+	model_finish(m, enc->task, m->noutputs);
 	return m;
+}
+
+Model *
+model_create_from_graph(Graph *g, const ModelConfig *c, TaskKind task,
+						int nclasses)
+{
+	Model	   *m = core_alloc(sizeof(Model));
+
+	model_check_config(c, CORE_ERR_INVALID_PARAMETER);
+	m->config = *c;
+	m->task = task;
+	m->graph = g;
+	m->ninputs = (int) graph_shape_size(g->layers[0].out);
+	m->noutputs = (int) graph_shape_size(g->layers[g->output].out);
+	m->nparams = g->nparams;
+	m->nstate = g->nstate;
+	model_finish(m, task, nclasses);
+	return m;
+}
+
+double
+model_training_bytes(const ModelConfig *c, const DatasetEncoding *enc)
+{
+	Model		probe;
+	double		bytes;
+	int			noutputs = enc->task == TASK_CLASSIFICATION
+		? (c->options.classes > enc->nclasses ? c->options.classes : enc->nclasses) : 1;
+
+	memset(&probe, 0, sizeof(probe));
+	model_layout(&probe, c, enc->task, enc->ncols, noutputs < 1 ? 1 : noutputs,
+				 CORE_ERR_INVALID_PARAMETER);
+	bytes = graph_training_bytes(probe.graph, c->batch_size, c->optimizer,
+								 c->momentum);
+	graph_free(probe.graph);
+	return bytes;
 }
 
 void
@@ -582,16 +358,18 @@ model_free(Model *m)
 	if (m == NULL)
 		return;
 	core_free(m->params_block);
+	if (m->state)
+		core_free(m->state);
 	if (m->norm_mean)
 		core_free(m->norm_mean);
 	if (m->norm_scale)
 		core_free(m->norm_scale);
-	if (m->scratch.rows > 0)
+	if (m->infer)
 	{
-		core_free(m->scratch.xin);
-		core_free(m->scratch.h[0]);
-		core_free(m->scratch.h[1]);
+		graph_exec_free(m->infer);
+		core_free(m->infer_xin);
 	}
+	graph_free(m->graph);
 	core_free(m);
 }
 
@@ -599,6 +377,12 @@ const ModelConfig *
 model_config(const Model *m)
 {
 	return &m->config;
+}
+
+const Graph *
+model_graph(const Model *m)
+{
+	return m->graph;
 }
 
 TaskKind
@@ -627,6 +411,14 @@ model_params(Model *m, size_t *nparams)
 	return m->params;
 }
 
+float *
+model_state(Model *m, size_t *nstate)
+{
+	if (nstate)
+		*nstate = (size_t) m->nstate;
+	return m->state;
+}
+
 const float *
 model_norm_mean(const Model *m)
 {
@@ -639,52 +431,49 @@ model_norm_scale(const Model *m)
 	return m->norm_scale;
 }
 
-/* make the inference scratch hold at least rows rows */
+int
+model_chunk_rows(const Model *m)
+{
+	return graph_inference_rows(m->graph);
+}
+
+/* make the inference buffers hold at least rows rows */
 void
 model_scratch_reserve(Model *m, int rows)
 {
-	ModelScratch *s = &m->scratch;
-	size_t		width = (size_t) m->maxwidth * sizeof(float);
-
-	if (s->rows >= rows)
+	if (m->infer && m->infer->cap >= rows)
 		return;
-	if (s->rows > 0)
+	if (m->infer)
 	{
-		core_free(s->xin);
-		core_free(s->h[0]);
-		core_free(s->h[1]);
+		graph_exec_free(m->infer);
+		core_free(m->infer_xin);
 	}
-	s->xin = core_alloc_raw((size_t) rows * m->ninputs * sizeof(float));
-	s->h[0] = core_alloc_raw(rows * width);
-	s->h[1] = core_alloc_raw(rows * width);
-	s->rows = rows;
+	m->infer = graph_exec_create(m->graph, rows, false);
+	m->infer_xin = core_alloc_raw((size_t) rows * m->ninputs * sizeof(float));
 }
 
 void
 model_forward_logits(Model *m, const float *x, int rows, float *out)
 {
 	const float *in = x;
+	float	   *y;
 
 	if (m->norm_mean)
 	{
-		layer_normalize_rows(m->scratch.xin, x, rows, m->ninputs,
+		layer_normalize_rows(m->infer_xin, x, rows, m->ninputs,
 							 m->norm_mean, m->norm_scale);
-		in = m->scratch.xin;
+		in = m->infer_xin;
 	}
-	for (int l = 0; l < m->nlayers; l++)
-	{
-		float	   *dst = l == m->nlayers - 1 ? out : m->scratch.h[l & 1];
-
-		layer_dense_forward(in, rows, &m->layers[l], m->params, NULL, dst);
-		in = dst;
-	}
+	y = graph_exec_forward(m->infer, m->params, m->state, in, rows);
+	memcpy(out, y, (size_t) rows * m->noutputs * sizeof(float));
 }
 
 void
 model_predict(const Model *m, const float *x, int64_t nrows, float *out)
 {
 	Model	   *mm = (Model *) m;	/* only the scratch cache changes */
-	int			chunk = nrows < MODEL_CHUNK_ROWS ? (int) nrows : MODEL_CHUNK_ROWS;
+	int			limit = model_chunk_rows(m);
+	int			chunk = nrows < limit ? (int) nrows : limit;
 
 	if (nrows <= 0)
 		return;
@@ -695,104 +484,7 @@ model_predict(const Model *m, const float *x, int64_t nrows, float *out)
 		float	   *o = out + r * m->noutputs;
 
 		model_forward_logits(mm, x + r * m->ninputs, rows, o);
-		if (m->task == TASK_CLASSIFICATION)
+		if (m->task == TASK_CLASSIFICATION && m->config.options.include_top)
 			layer_softmax(o, rows, m->noutputs);
 	}
-}
-
-/* ---- summary ---- */
-
-/* Keras's readable_memory_size: 1024-based units, two decimals */
-static char *
-model_memory_size(double bytes)
-{
-	static const char *units[] = {"B", "KB", "MB", "GB", "TB"};
-	int			u = 0;
-
-	while (bytes > 1024.0 && u < 4)
-	{
-		bytes /= 1024.0;
-		u++;
-	}
-	return core_psprintf("%.2f %s", bytes, units[u]);
-}
-
-/* a count as Keras prints it: 556,810 */
-static char *
-model_count_text(int64_t n)
-{
-	char		digits[32];
-	char		out[48];
-	int			len = snprintf(digits, sizeof(digits), "%lld", (long long) n);
-	int			o = 0;
-
-	for (int i = 0; i < len; i++)
-	{
-		if (i > 0 && digits[i - 1] != '-' && (len - i) % 3 == 0)
-			out[o++] = ',';
-		out[o++] = digits[i];
-	}
-	out[o] = '\0';
-	return core_strdup(out);
-}
-
-static char *
-model_summary_row(const char *layer, const char *shape, const char *params)
-{
-	/* a name too long for its column is cut, as Keras does */
-	return core_psprintf(" %-28.27s%-26s%s", layer, shape, params);
-}
-
-char **
-model_summary(const Model *m, int *nlines)
-{
-	int			cap = 2 * (m->nlayers + 2) + 10;
-	char	  **lines = core_alloc(cap * sizeof(char *));
-	int			n = 0;
-	int64_t		frozen = m->config.normalize ? 2 * (int64_t) m->ninputs + 1 : 0;
-	int			dense = 0;
-
-	lines[n++] = core_psprintf("Model: \"sequential\"");
-	lines[n++] = core_psprintf("%.65s", "_________________________________________________________________");
-	lines[n++] = model_summary_row("Layer (type)", "Output Shape", "Param #");
-	lines[n++] = core_psprintf("%.65s", "=================================================================");
-	if (m->config.normalize)
-	{
-		lines[n++] = model_summary_row("normalization (Normalization)",
-									   core_psprintf("(None, %d)", m->ninputs),
-									   model_count_text(frozen));
-		lines[n++] = core_strdup("");
-	}
-	for (int l = 0; l < m->nlayers; l++)
-	{
-		const DenseLayer *layer = &m->layers[l];
-		char	   *name = dense == 0 ? core_strdup("dense (Dense)")
-			: core_psprintf("dense_%d (Dense)", dense);
-
-		dense++;
-		lines[n++] = model_summary_row(name,
-									   core_psprintf("(None, %d)", layer->out),
-									   model_count_text((int64_t) layer->in * layer->out + layer->out));
-		lines[n++] = core_strdup("");
-		if (l == m->nlayers - 2 && m->config.dropout_rate > 0.0)
-		{
-			lines[n++] = model_summary_row("dropout (Dropout)",
-										   core_psprintf("(None, %d)", layer->out),
-										   "0");
-			lines[n++] = core_strdup("");
-		}
-	}
-	lines[n - 1] = core_psprintf("%.65s", "=================================================================");
-	lines[n++] = core_psprintf("Total params: %s (%s)",
-							   model_count_text(m->nparams + frozen),
-							   model_memory_size(4.0 * (m->nparams + frozen)));
-	lines[n++] = core_psprintf("Trainable params: %s (%s)",
-							   model_count_text(m->nparams),
-							   model_memory_size(4.0 * m->nparams));
-	lines[n++] = core_psprintf("Non-trainable params: %s (%s)",
-							   model_count_text(frozen),
-							   model_memory_size(4.0 * frozen));
-	lines[n++] = core_psprintf("%.65s", "_________________________________________________________________");
-	*nlines = n;
-	return lines;
 }

@@ -4,10 +4,11 @@
  *	  Built-in hypermodels: configuration, networks, training, metrics and
  *	  the model blob format (pure C).
  *
- * A hypermodel ("mlp", "linear") turns one trial's hyperparameters into a
- * ModelConfig (model_config_set, one name at a time), and a ModelConfig plus
- * the DatasetEncoding of the training data into a Model: a Keras-style
- * Sequential of Dense layers,
+ * A hypermodel turns one trial's hyperparameters into a ModelConfig
+ * (model_config_set, one name at a time), and a ModelConfig plus the
+ * DatasetEncoding of the training data into a Model: a layer graph
+ * (graph.h, where image hypermodels are registered and built) over one
+ * parameter vector.  "mlp" builds a Keras-style Sequential of Dense layers,
  *
  *	 Dense(units_0, activation) ... Dense(units_{n-1}, activation)
  *	 [Dropout(rate)]			 once, after the last hidden layer, as in the
@@ -24,7 +25,8 @@
  * A Trainer owns everything one training run needs (gradients, optimizer
  * state, activations, the batch buffer); all of it is allocated once in
  * trainer_create, so an epoch allocates nothing.  Numerics follow Keras:
- * float32, Glorot-uniform kernels, zero biases, sparse categorical
+ * float32, Keras's initialisers (Glorot-uniform kernels unless a layer
+ * asks for another), zero biases, sparse categorical
  * crossentropy or mean squared error, kernel L1/L2 penalties added to the
  * loss, and each optimizer with Keras's default settings.
  *
@@ -71,6 +73,27 @@ typedef enum OptimizerKind
 	OPT_ADAMW
 } OptimizerKind;
 
+/*
+ * hypermodel_options: the shape of one example (input_rank 0: the data's
+ * columns as a vector), the classes of the top (0: from the labels), and
+ * whether the network has its top (the classifier / regressor head).
+ */
+typedef struct HyperModelOptions
+{
+	int			input_rank;		/* 0, 1 or 3 */
+	int			input_shape[3];	/* h, w, c (rank 3); units (rank 1) */
+	int			classes;
+	bool		include_top;
+} HyperModelOptions;
+
+/* a hyperparameter value a graph hypermodel keeps for its build */
+#define MODEL_MAX_KEPT 64
+typedef struct ModelKeptValue
+{
+	const char *name;
+	HpValue		value;
+} ModelKeptValue;
+
 typedef struct ModelConfig
 {
 	HyperModelKind kind;
@@ -87,6 +110,9 @@ typedef struct ModelConfig
 	bool		normalize;		/* standardise inputs */
 	bool		shuffle;		/* shuffle the training rows every epoch */
 	uint64_t	seed;			/* initial weights, shuffling, dropout */
+	HyperModelOptions options;	/* set by the caller after init */
+	int			nkept;			/* graph hypermodels' own values */
+	ModelKeptValue kept[MODEL_MAX_KEPT];
 } ModelConfig;
 
 /* ---- hypermodels and their configuration (model.c) ---- */
@@ -156,6 +182,13 @@ extern int	model_num_outputs(const Model *m);
  * back (keeping the best epoch).
  */
 extern float *model_params(Model *m, size_t *nparams);
+
+/*
+ * The non-trainable state (BatchNormalization's moving means and
+ * variances), NULL when the network has none.  Keeping the best epoch
+ * copies it with the parameters.
+ */
+extern float *model_state(Model *m, size_t *nstate);
 
 /*
  * The standardisation the model applies to its inputs: per input column a

@@ -12,18 +12,35 @@
  *	   length	u64		payload bytes; the blob is header + payload exactly
  *	   crc		u32		CRC-32 (IEEE) of the payload
  *	   reserved u32		0
- *	 payload
+ *	 payload (version 2)
  *	   config	kind, num_layers, units[16], activation, optimizer,
  *				batch_size (u32); dropout_rate, learning_rate, momentum, l1,
- *				l2 (f64); normalize, shuffle (u8); seed (u64)
- *	   shape	task, ninputs, noutputs (u32); nparams (u64); params
- *				(f32 x nparams); has_norm (u8) [mean, scale (f32 x
- *				ninputs)]
+ *				l2 (f64); normalize, shuffle (u8); seed (u64); then
+ *				hypermodel_options: input_rank, input_shape[3], classes
+ *				(u32), include_top (u8)
+ *	   shape	task, ninputs, noutputs (u32)
+ *	   graph	nlayers, output (u32); per layer: kind (u32), name (str),
+ *				inputs[2] (i32, -1 for none), output rank, h, w, c,
+ *				units, kernel[2], strides[2], padding, pad[4], groups,
+ *				depth_multiplier, activation, init (u32), use_bias,
+ *				regularized (u8), rate, momentum, epsilon (f64)
+ *	   weights	nparams (u64); params (f32 x nparams); nstate (u64);
+ *				state (f32 x nstate: BatchNormalization's moving means and
+ *				variances); has_norm (u8) [mean, scale (f32 x ninputs)]
  *	   encoding nfeatures (u32), per feature: name (str), kind, offset,
  *				width, nvocab (u32), vocab (str x nvocab), has_impute (u8),
  *				impute_value (f32); then ncols, task (u32), label_name,
  *				label_type (str), nclasses (u32), classes (str x nclasses)
  *	 str = u32 length (0xFFFFFFFF for none) + bytes, no terminator
+ *
+ * Version 1 (hptune 0.2, Dense stacks only) has no options, no graph and
+ * no state: its network is the mlp or linear graph its config builds.  It
+ * is still read; every blob written is version 2.
+ *
+ * A stored graph is rebuilt through the graph.h builders, which check
+ * every setting and shape as they do for a hypermodel, and each layer's
+ * stored record must equal the record of the layer built from it, so what
+ * was read re-serialises to the same bytes.
  *
  * The encoding is what the shell trusts when it encodes a row for the
  * network, so it is checked as strictly as the weights: kinds, widths
@@ -48,17 +65,13 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "core/model_internal.h"
+#include "core/model_format.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#define MODEL_FORMAT_MAGIC 0x4D545048	/* "HPTM" read little-endian */
-#define MODEL_FORMAT_VERSION 1
-#define MODEL_FORMAT_HEADER 24
-#define MODEL_FORMAT_NO_STRING 0xFFFFFFFFu
 
 /* ---- CRC-32 (IEEE 802.3, reflected, as zlib) ---- */
 
@@ -90,12 +103,6 @@ model_format_crc32(const void *buf, size_t len)
 
 /* ---- writing ---- */
 
-typedef struct FormatWriter
-{
-	uint8_t    *buf;
-	size_t		len;
-	size_t		cap;
-} FormatWriter;
 
 static uint8_t *
 format_reserve(FormatWriter *w, size_t n)
@@ -113,7 +120,7 @@ format_reserve(FormatWriter *w, size_t n)
 	return w->buf + w->len - n;
 }
 
-static void
+void
 format_put_u64(FormatWriter *w, uint64_t v, int bytes)
 {
 	uint8_t    *p = format_reserve(w, bytes);
@@ -122,10 +129,8 @@ format_put_u64(FormatWriter *w, uint64_t v, int bytes)
 		p[i] = (uint8_t) (v >> (8 * i));
 }
 
-#define format_put_u8(w, v) format_put_u64((w), (v), 1)
-#define format_put_u32(w, v) format_put_u64((w), (uint32_t) (v), 4)
 
-static void
+void
 format_put_f64(FormatWriter *w, double d)
 {
 	uint64_t	bits;
@@ -134,7 +139,7 @@ format_put_f64(FormatWriter *w, double d)
 	format_put_u64(w, bits, 8);
 }
 
-static void
+void
 format_put_floats(FormatWriter *w, const float *v, int64_t n)
 {
 	uint8_t    *p = format_reserve(w, (size_t) n * 4);
@@ -151,7 +156,7 @@ format_put_floats(FormatWriter *w, const float *v, int64_t n)
 	}
 }
 
-static void
+void
 format_put_str(FormatWriter *w, const char *s)
 {
 	size_t		n;
@@ -321,12 +326,15 @@ model_serialize(const Model *m, const DatasetEncoding *enc, size_t *len)
 
 	format_check_encoding(enc, m);
 	format_check_floats(m->params, m->nparams, "weights");
+	if (m->state)
+		format_check_floats(m->state, m->nstate, "moving statistics");
 	if (m->norm_mean)
 	{
 		format_check_floats(m->norm_mean, m->ninputs, "input means");
 		format_check_floats(m->norm_scale, m->ninputs, "input scales");
 	}
 	w.cap = MODEL_FORMAT_HEADER + 512 + (size_t) m->nparams * 4 +
+		(size_t) m->nstate * 4 + (size_t) m->graph->nlayers * 200 +
 		(m->norm_mean ? (size_t) m->ninputs * 8 : 0);
 	w.buf = core_alloc_raw(w.cap);
 	format_reserve(&w, MODEL_FORMAT_HEADER);
@@ -346,12 +354,20 @@ model_serialize(const Model *m, const DatasetEncoding *enc, size_t *len)
 	format_put_u8(&w, c->normalize ? 1 : 0);
 	format_put_u8(&w, c->shuffle ? 1 : 0);
 	format_put_u64(&w, c->seed, 8);
+	format_put_u32(&w, c->options.input_rank);
+	for (int i = 0; i < 3; i++)
+		format_put_u32(&w, c->options.input_shape[i]);
+	format_put_u32(&w, c->options.classes);
+	format_put_u8(&w, c->options.include_top ? 1 : 0);
 
 	format_put_u32(&w, m->task);
 	format_put_u32(&w, m->ninputs);
 	format_put_u32(&w, m->noutputs);
+	format_write_graph(&w, m->graph);
 	format_put_u64(&w, (uint64_t) m->nparams, 8);
 	format_put_floats(&w, m->params, m->nparams);
+	format_put_u64(&w, (uint64_t) m->nstate, 8);
+	format_put_floats(&w, m->state, m->nstate);
 	format_put_u8(&w, m->norm_mean ? 1 : 0);
 	if (m->norm_mean)
 	{
@@ -379,28 +395,13 @@ model_serialize(const Model *m, const DatasetEncoding *enc, size_t *len)
 
 /* ---- reading ---- */
 
-typedef struct FormatReader
-{
-	const uint8_t *p;
-	size_t		pos;
-	size_t		len;
-	bool		build;			/* second pass: fill the outputs */
-	uint32_t	last_str_len;	/* of the last string read */
-	/* the encoding's single allocation, measured then carved */
-	size_t		ptr_bytes;		/* structs and pointer arrays */
-	size_t		char_bytes;		/* strings with terminators */
-	char	   *ptr_next;
-	char	   *char_next;
-} FormatReader;
 
 /*
  * Reject the blob.  The detail is formatted into a static buffer, not
  * allocated, so that a rejected blob costs no memory at all (the host
  * copies the texts of an error before anything else runs).
  */
-static void format_corrupt(const char *fmt,...) CORE_PRINTF(1, 2) CORE_NORETURN;
-
-static void
+void
 format_corrupt(const char *fmt,...)
 {
 	va_list		ap;
@@ -413,7 +414,7 @@ format_corrupt(const char *fmt,...)
 			   "The stored model is damaged or was not written by hptune; train it again.");
 }
 
-static const uint8_t *
+const uint8_t *
 format_take(FormatReader *r, uint64_t n, const char *what)
 {
 	const uint8_t *p;
@@ -427,7 +428,7 @@ format_take(FormatReader *r, uint64_t n, const char *what)
 	return p;
 }
 
-static uint64_t
+uint64_t
 format_get(FormatReader *r, int bytes, const char *what)
 {
 	const uint8_t *p = format_take(r, bytes, what);
@@ -439,7 +440,7 @@ format_get(FormatReader *r, int bytes, const char *what)
 }
 
 /* a u32 that must be at most max */
-static uint32_t
+uint32_t
 format_get_count(FormatReader *r, uint32_t max, const char *what)
 {
 	uint32_t	v = (uint32_t) format_get(r, 4, what);
@@ -450,7 +451,7 @@ format_get_count(FormatReader *r, uint32_t max, const char *what)
 	return v;
 }
 
-static bool
+bool
 format_get_bool(FormatReader *r, const char *what)
 {
 	uint64_t	v = format_get(r, 1, what);
@@ -461,7 +462,7 @@ format_get_bool(FormatReader *r, const char *what)
 	return v == 1;
 }
 
-static double
+double
 format_get_f64(FormatReader *r, const char *what)
 {
 	uint64_t	bits = format_get(r, 8, what);
@@ -472,7 +473,7 @@ format_get_f64(FormatReader *r, const char *what)
 }
 
 /* n floats, all finite (and positive if asked); copied to out if given */
-static void
+void
 format_get_floats(FormatReader *r, float *out, uint64_t n, bool positive,
 				  const char *what)
 {
@@ -555,7 +556,9 @@ static void
 format_read_config(FormatReader *r, ModelConfig *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->kind = (HyperModelKind) format_get_count(r, HYPERMODEL_LINEAR, "hypermodel kind");
+	c->kind = (HyperModelKind) format_get_count(r, r->version == MODEL_FORMAT_VERSION_DENSE
+												? HYPERMODEL_LINEAR : hypermodel_count - 1,
+												"hypermodel kind");
 	c->num_layers = format_get_count(r, MODEL_MAX_LAYERS, "layer count");
 	for (int i = 0; i < MODEL_MAX_LAYERS; i++)
 		c->units[i] = format_get_count(r, MODEL_MAX_UNITS, "unit count");
@@ -570,6 +573,17 @@ format_read_config(FormatReader *r, ModelConfig *c)
 	c->normalize = format_get_bool(r, "normalize flag");
 	c->shuffle = format_get_bool(r, "shuffle flag");
 	c->seed = format_get(r, 8, "seed");
+	c->options.include_top = true;
+	if (r->version >= MODEL_FORMAT_VERSION)
+	{
+		c->options.input_rank = format_get_count(r, 3, "input rank");
+		if (c->options.input_rank == 2)
+			format_corrupt("The input rank is 2; it must be 0, 1 or 3.");
+		for (int i = 0; i < 3; i++)
+			c->options.input_shape[i] = format_get_count(r, GRAPH_MAX_DIM, "input dimension");
+		c->options.classes = format_get_count(r, MODEL_MAX_UNITS, "class count");
+		c->options.include_top = format_get_bool(r, "include_top flag");
+	}
 	model_check_config(c, CORE_ERR_CORRUPTED);
 }
 
@@ -669,6 +683,42 @@ format_read_encoding(FormatReader *r, DatasetEncoding *enc, const Model *m)
 		*enc = tmp;
 }
 
+/* the network of a payload: a stored graph, or the v1 dense config's */
+static void
+format_read_network(FormatReader *r, Model *m, const ModelConfig *c,
+					TaskKind task, uint32_t ninputs, uint32_t noutputs)
+{
+	Graph	   *g;
+
+	if (r->build)
+		g = graph_create();
+	else
+		g = format_probe_graph();
+	if (r->version == MODEL_FORMAT_VERSION_DENSE)
+	{
+		m->graph = g;
+		model_layout(m, c, task, (int) ninputs, (int) noutputs, CORE_ERR_CORRUPTED);
+	}
+	else
+	{
+		model_check_config(c, CORE_ERR_CORRUPTED);
+		g->fail_code = CORE_ERR_CORRUPTED;
+		format_read_graph(r, g);
+		g->fail_code = CORE_ERR_INVALID_PARAMETER;
+		m->config = *c;
+		m->task = task;
+		m->graph = g;
+		m->ninputs = (int) ninputs;
+		m->noutputs = (int) noutputs;
+		m->nparams = g->nparams;
+		m->nstate = g->nstate;
+		if (graph_shape_size(g->layers[0].out) != ninputs ||
+			graph_shape_size(g->layers[g->output].out) != noutputs)
+			format_corrupt("The graph's input or output size differs from the model's %u inputs and %u outputs.",
+						   ninputs, noutputs);
+	}
+}
+
 /*
  * The whole payload: pass 1 (build false) checks it into a scratch Model;
  * pass 2 fills m and returns the encoding carved from the reader's block.
@@ -682,17 +732,20 @@ format_read_payload(FormatReader *r, Model *m)
 	uint32_t	ninputs,
 				noutputs;
 	uint64_t	nparams;
+	uint64_t	nstate = 0;
 	bool		has_norm;
 
 	format_read_config(r, &c);
 	task = (TaskKind) format_get_count(r, TASK_REGRESSION, "task");
 	ninputs = format_get_count(r, INT32_MAX, "input count");
 	noutputs = format_get_count(r, MODEL_MAX_UNITS, "output count");
-	nparams = format_get(r, 8, "parameter count");
+	if (ninputs < 1 || noutputs < 1)
+		format_corrupt("The model has %u inputs and %u outputs.", ninputs, noutputs);
 	if (task == TASK_REGRESSION && noutputs != 1)
 		format_corrupt("A regression model must have one output.");
-	model_layout(m, &c, task, (int) ninputs, (int) noutputs, CORE_ERR_CORRUPTED);
+	format_read_network(r, m, &c, task, ninputs, noutputs);
 	m->nclasses = task == TASK_CLASSIFICATION ? (int) noutputs : 0;
+	nparams = format_get(r, 8, "parameter count");
 	if ((uint64_t) m->nparams != nparams)
 		format_corrupt("The model declares %llu parameters; its layers have %lld.",
 									 (unsigned long long) nparams,
@@ -700,6 +753,15 @@ format_read_payload(FormatReader *r, Model *m)
 	if (r->build)
 		model_alloc_params(m);
 	format_get_floats(r, r->build ? m->params : NULL, nparams, false, "weights");
+	if (r->version != MODEL_FORMAT_VERSION_DENSE)
+	{
+		nstate = format_get(r, 8, "state count");
+		if ((uint64_t) m->nstate != nstate)
+			format_corrupt("The model declares %llu moving statistics; its layers have %lld.",
+						   (unsigned long long) nstate, (long long) m->nstate);
+		format_get_floats(r, r->build ? m->state : NULL, nstate, false,
+						  "moving statistics");
+	}
 	has_norm = format_get_bool(r, "normalisation flag");
 	if (has_norm && !c.normalize)
 		format_corrupt("The model holds input statistics but does not normalise.");
@@ -720,7 +782,7 @@ format_read_payload(FormatReader *r, Model *m)
 	return enc;
 }
 
-static void
+static uint32_t
 format_check_header(const uint8_t *p, size_t len)
 {
 	uint32_t	magic,
@@ -738,9 +800,9 @@ format_check_header(const uint8_t *p, size_t len)
 	crc = p[16] | (p[17] << 8) | (p[18] << 16) | ((uint32_t) p[19] << 24);
 	if (magic != MODEL_FORMAT_MAGIC)
 		format_corrupt("The data does not start with the model magic number.");
-	if (version != MODEL_FORMAT_VERSION)
-		format_corrupt("The model format version is %u; this build reads version %d.",
-									 version, MODEL_FORMAT_VERSION);
+	if (version != MODEL_FORMAT_VERSION && version != MODEL_FORMAT_VERSION_DENSE)
+		format_corrupt("The model format version is %u; this build reads versions %d and %d.",
+					   version, MODEL_FORMAT_VERSION_DENSE, MODEL_FORMAT_VERSION);
 	if (p[20] | p[21] | p[22] | p[23])
 		format_corrupt("The header's reserved bytes are not zero.");
 	if (payload != len - MODEL_FORMAT_HEADER)
@@ -749,6 +811,7 @@ format_check_header(const uint8_t *p, size_t len)
 									 len - MODEL_FORMAT_HEADER);
 	if (model_format_crc32(p + MODEL_FORMAT_HEADER, payload) != crc)
 		format_corrupt("The checksum does not match the contents.");
+	return version;
 }
 
 Model *
@@ -760,10 +823,11 @@ model_deserialize(const void *buf, size_t len, DatasetEncoding **enc)
 	char	   *block;
 	DatasetEncoding *decoded;
 
-	format_check_header(buf, len);
+	uint32_t	version = format_check_header(buf, len);
 
 	/* pass 1: check everything, allocate nothing */
 	memset(&r, 0, sizeof(r));
+	r.version = version;
 	r.p = buf;
 	r.pos = MODEL_FORMAT_HEADER;
 	r.len = len;

@@ -5,14 +5,13 @@
  *	  the layer kernels (layers.c), the optimizers (optim.c), metric
  *	  accumulation (metrics.c).
  *
- * Layout of a Model: a stack of Dense layers; layer l multiplies its input
- * (rows x in, row-major) by a kernel W (in x out, row-major) and adds a
- * bias b (out).  Every kernel and bias lives in one contiguous parameter
- * vector, layer after layer, kernel before bias, so the optimizer is one
- * loop over one array and "keep the best epoch" is one memcpy.  Gradients
- * use the same layout in a parallel vector owned by the Trainer.
+ * Layout of a Model: a layer graph (graph.h) over one contiguous
+ * parameter vector, every layer's weights in the range the graph gave it,
+ * so the optimizer is one loop over one array and "keep the best epoch" is
+ * one memcpy (plus one of the small state vector of moving statistics).
+ * Gradients use the same layout in a parallel vector owned by the Trainer.
  *
- * Hot loops: dense products go to cblas_sgemm; the elementwise loops around
+ * Hot loops: dense products and convolutions go to cblas_sgemm; the elementwise loops around
  * them are vectorised blocks dispatched as cpu.h describes.
  *
  *-------------------------------------------------------------------------
@@ -24,6 +23,7 @@
 #include <stdarg.h>
 
 #include "core/cpu.h"
+#include "core/graph.h"
 #include "core/model.h"
 #include "core/rng.h"
 
@@ -33,22 +33,29 @@
 /* the most metrics one epoch reports */
 #define MODEL_MAX_METRICS 16
 
-typedef struct DenseLayer
+/*
+ * Buffers of one pass through a graph, for up to `cap` rows, allocated once
+ * (graph_exec.c).  act[i] is layer i's output (act[0] points at the input
+ * rows); in training grad[i] is the loss's gradient at it, saved[i] what
+ * the layer's backward needs (BN's xhat, max pooling's argmax, dropout
+ * masks, gelu's inputs, a separable convolution's depthwise output), and
+ * stat[i] BN's per-channel inverse deviations.
+ */
+typedef struct GraphExec
 {
-	int			in;
-	int			out;
-	Activation	act;			/* ACT_LINEAR for the output layer */
-	int64_t		woff;			/* kernel offset in the parameter vector */
-	int64_t		boff;			/* bias offset */
-} DenseLayer;
-
-/* buffers for inference on up to `rows` rows at once */
-typedef struct ModelScratch
-{
-	int			rows;			/* capacity; 0 = not allocated */
-	float	   *xin;			/* rows x inputs: standardised input */
-	float	   *h[2];			/* rows x widest layer, ping-pong */
-} ModelScratch;
+	const Graph *g;
+	int			cap;
+	bool		training;
+	float	  **act;
+	float	  **grad;
+	float	  **saved;
+	float	  **stat;
+	bool	   *written;		/* backward: grad[i] holds a gradient */
+	float	   *col;			/* im2col scratch, and its gradient */
+	float	   *dcol;
+	double	   *sums;			/* BN: 2 x widest channel count */
+	RngStream  *rng;			/* dropout masks (training) */
+} GraphExec;
 
 struct Model
 {
@@ -57,16 +64,17 @@ struct Model
 	int			ninputs;
 	int			noutputs;
 	int			nclasses;		/* classification; 0 for regression */
-	int			nlayers;		/* Dense layers, hidden + output */
-	int			maxwidth;		/* widest layer output */
-	DenseLayer	layers[MODEL_MAX_LAYERS + 1];
+	Graph	   *graph;
 	int64_t		nparams;
 	float	   *params;			/* 64-byte aligned, inside params_block */
 	void	   *params_block;
+	int64_t		nstate;
+	float	   *state;			/* BN moving statistics, or NULL */
 	float	   *norm_mean;		/* ninputs, or NULL */
 	float	   *norm_scale;		/* 1 / standard deviation */
 	/* caches for predict and evaluate (mutable behind const Model *) */
-	ModelScratch scratch;
+	GraphExec  *infer;
+	float	   *infer_xin;		/* infer->cap x inputs: standardised */
 	MetricValue eval_metrics[MODEL_MAX_METRICS];
 };
 
@@ -106,17 +114,45 @@ softmax_row(float *row, int k, int label, int *argmax)
 
 /* ---- model.c ---- */
 
-/* the network a config and data shape give, without weights; raises on
- * a config out of range with the given error code */
+/*
+ * The network a config and data shape give, without weights: m->graph and
+ * the counts.  Raises on a config out of range with the given error code.
+ */
 extern void model_layout(Model *m, const ModelConfig *c, TaskKind task,
 						 int ninputs, int noutputs, CoreErrorCode code);
-/* allocate m->params (uninitialised), aligned to a cache line */
+/* a model over a graph already built (tests, benchmarks, the reader) */
+extern Model *model_create_from_graph(Graph *g, const ModelConfig *c,
+									  TaskKind task, int nclasses);
+/* allocate m->params (uninitialised, cache-line aligned) and m->state */
 extern void model_alloc_params(Model *m);
+/* Keras's initial weights, drawn from the config's seed */
+extern void model_init_weights(Model *m);
 extern void model_check_config(const ModelConfig *c, CoreErrorCode code);
+/* rows predict and evaluate run at once for this model */
+extern int	model_chunk_rows(const Model *m);
 extern void model_scratch_reserve(Model *m, int rows);
-/* inference forward pass on rows <= scratch.rows; logits into out */
+/* inference forward pass on rows <= the scratch's; logits into out */
 extern void model_forward_logits(Model *m, const float *x, int rows,
 								 float *out);
+/* Model: the mlp and linear graphs from a config */
+extern void hypermodel_dense_build(Graph *g, const ModelConfig *c,
+								   const HyperModelShape *s);
+
+/* ---- graph_exec.c ---- */
+
+extern GraphExec *graph_exec_create(const Graph *g, int rows, bool training);
+extern void graph_exec_free(GraphExec *e);
+/* forward over rows <= cap; returns the output layer's values */
+extern float *graph_exec_forward(GraphExec *e, const float *params,
+								 float *state, const float *x, int rows);
+/* the buffer the loss's gradient goes in, before graph_exec_backward */
+extern float *graph_exec_output_grad(GraphExec *e);
+extern void graph_exec_backward(GraphExec *e, const float *params,
+								float *grads, int rows);
+/* im2col rows of a layer per chunk (0: it needs no im2col) */
+extern int	graph_exec_chunk_rows(const GraphLayer *l, int rows);
+/* floats per example a layer saves for its backward */
+extern double graph_layer_saved(const GraphLayer *l);
 
 /* ---- train.c, for tests ---- */
 
@@ -131,11 +167,14 @@ extern void layer_bias_activation(float *z, float *pre, const float *b,
 								  int rows, int out, Activation act);
 extern void layer_activation_backward(Activation act, const float *a,
 									  const float *pre, float *da, int64_t n);
-extern void layer_dense_forward(const float *x, int rows, const DenseLayer *l,
+extern void layer_activation_forward(const float *x, float *y, float *pre,
+									 int64_t n, Activation act);
+extern void layer_dense_forward(const float *x, int rows, const GraphLayer *l,
 								const float *params, float *pre, float *a);
 extern void layer_dense_backward(const float *x, const float *dz, int rows,
-								 const DenseLayer *l, const float *params,
-								 float *grads, float *dx);
+								 const GraphLayer *l, const float *params,
+								 float *grads, float *dx, bool accumulate);
+extern void layer_column_sums(const float *dz, int rows, int out, float *db);
 extern double layer_kernel_penalty(const float *w, float *dw, int64_t n,
 								   float l1, float l2);
 extern double layer_softmax_xent(float *z, const float *y, int rows, int k,
@@ -151,6 +190,77 @@ extern void layer_multiply_inplace(float *x, const float *m, int64_t n);
 extern void layer_normalize_rows(float *dst, const float *src, int rows,
 								 int cols, const float *mean,
 								 const float *scale);
+extern void layer_add(float *out, const float *a, const float *b, int64_t n);
+extern void layer_accumulate(float *dst, const float *src, int64_t n,
+							 bool accumulate);
+extern void layer_alpha_dropout_forward(const float *x, float *y, float *mask,
+										int64_t n, double rate,
+										RngStream *rng);
+extern void layer_alpha_dropout_backward(const float *dy, const float *mask,
+										 float *dx, int64_t n, double rate,
+										 bool accumulate);
+
+/* ---- layers_conv.c ---- */
+
+/* floats of im2col scratch per chunk of examples */
+extern int	layer_conv_col_target;
+
+extern void layer_conv2d_forward(const GraphLayer *l, const float *x, int rows,
+								 const float *params, float *y, float *pre,
+								 float *col);
+extern void layer_conv2d_backward(const GraphLayer *l, const float *x,
+								  const float *dz, int rows,
+								  const float *params, float *grads,
+								  float *dx, bool accumulate, float *col,
+								  float *dcol);
+extern void layer_depthwise_forward(const GraphLayer *l, const float *x,
+									int rows, const float *params, float *y,
+									float *pre);
+extern void layer_depthwise_backward(const GraphLayer *l, const float *x,
+									 const float *dz, int rows,
+									 const float *params, float *grads,
+									 float *dx, bool accumulate);
+extern void layer_separable_forward(const GraphLayer *l, const float *x,
+									int rows, const float *params, float *mid,
+									float *y, float *pre);
+extern void layer_separable_backward(const GraphLayer *l, const float *x,
+									 const float *dz, int rows,
+									 const float *params, float *grads,
+									 const float *mid, float *dmid, float *dx,
+									 bool accumulate);
+
+/* ---- layers_pool.c ---- */
+
+extern void layer_zero_padding_forward(const GraphLayer *l, const float *x,
+									   int rows, float *y);
+extern void layer_zero_padding_backward(const GraphLayer *l, const float *dy,
+										int rows, float *dx, bool accumulate);
+extern void layer_max_pool_forward(const GraphLayer *l, const float *x,
+								   int rows, float *y, int32_t *argmax);
+extern void layer_max_pool_backward(const GraphLayer *l, const float *dy,
+									const int32_t *argmax, int rows,
+									float *dx, bool accumulate);
+extern void layer_avg_pool_forward(const GraphLayer *l, const float *x,
+								   int rows, float *y);
+extern void layer_avg_pool_backward(const GraphLayer *l, const float *dy,
+									int rows, float *dx, bool accumulate);
+extern void layer_global_pool_forward(const GraphLayer *l, const float *x,
+									  int rows, float *y, int32_t *argmax);
+extern void layer_global_pool_backward(const GraphLayer *l, const float *dy,
+									   const int32_t *argmax, int rows,
+									   float *dx, bool accumulate);
+
+/* ---- layers_norm.c ---- */
+
+extern void layer_batchnorm_forward(const GraphLayer *l, const float *x,
+									int64_t M, const float *params,
+									float *moving, float *y, float *xhat,
+									float *inv_std, double *sums);
+extern void layer_batchnorm_backward(const GraphLayer *l, const float *dy,
+									 int64_t M, const float *params,
+									 float *grads, const float *xhat,
+									 const float *inv_std, double *sums,
+									 float *dx, bool accumulate);
 
 /* ---- optim.c ---- */
 

@@ -11,18 +11,19 @@
  * that an epoch allocates nothing: on these machines the first touch of a
  * fresh page costs more than the arithmetic of a small batch.
  *
- * One mini-batch (B rows, L Dense layers):
+ * One mini-batch (B rows):
  *
  *	 gather		rows of the batch into a reused buffer, standardised on
  *				the way (skipped when rows are neither shuffled nor
  *				standardised: the batch is then a view of the dataset)
- *	 forward	A_l = act(A_{l-1} W_l + b_l); dropout after the last hidden
- *				layer; logits of the output layer
+ *	 forward	the graph's layers in order (graph_exec.c), dropout masks
+ *				drawn, batch statistics for BatchNormalization
  *	 loss		softmax-crossentropy or squared error, fused with its
- *				gradient dZ_L (already divided by B: Keras means)
- *	 backward	per layer db, dW = A^T dZ, and dA = dZ W^T times the
- *				activation's derivative (not for the first layer)
- *	 penalty	L1/L2 of every kernel, value and gradient in one pass
+ *				gradient at the logits (already divided by B: Keras means)
+ *	 backward	the layers in reverse: weight gradients, and the gradient
+ *				at each layer's inputs (none for the Input)
+ *	 penalty	L1/L2 of every regularised kernel, value and gradient in
+ *				one pass
  *	 update		one fused optimizer loop over the parameter vector
  *
  * Epoch metrics are Keras's: means over the batches weighted by their
@@ -51,15 +52,11 @@ struct Trainer
 	float	   *xbatch;			/* batch x inputs */
 	float	   *ybatch;			/* batch */
 	int64_t    *perm;			/* shuffle order, or NULL */
-	float	   *acts[MODEL_MAX_LAYERS + 1];	/* batch x out per layer */
-	float	   *pre[MODEL_MAX_LAYERS];	/* gelu inputs, or NULL */
-	float	   *mask;			/* dropout: batch x last hidden width */
-	float	   *dropped;
-	float	   *delta[2];		/* batch x widest layer */
+	GraphExec  *exec;			/* activations and gradients of a batch */
 	RngStream	dropout_rng;
 	MetricAccum acc;
 	MetricPair *pairs;			/* validation AUC */
-	float	   *eval_out;		/* MODEL_CHUNK_ROWS x outputs */
+	float	   *eval_out;		/* chunk x outputs */
 	MetricValue metrics[MODEL_MAX_METRICS];
 };
 
@@ -88,7 +85,6 @@ trainer_create(Model *m, const Dataset *train, const Dataset *validation)
 {
 	Trainer    *t = core_alloc(sizeof(Trainer));
 	const ModelConfig *c = &m->config;
-	int			hidden = m->nlayers - 1;
 	size_t		f = sizeof(float);
 	int			b;
 
@@ -126,25 +122,14 @@ trainer_create(Model *m, const Dataset *train, const Dataset *validation)
 	}
 	if (c->shuffle)
 		t->perm = core_alloc_raw(train->nrows * sizeof(int64_t));
-	for (int l = 0; l < m->nlayers; l++)
-	{
-		t->acts[l] = core_alloc_raw((size_t) b * m->layers[l].out * f);
-		if (l < hidden && m->layers[l].act == ACT_GELU)
-			t->pre[l] = core_alloc_raw((size_t) b * m->layers[l].out * f);
-	}
-	if (hidden > 0 && c->dropout_rate > 0.0)
-	{
-		t->mask = core_alloc_raw((size_t) b * m->layers[hidden - 1].out * f);
-		t->dropped = core_alloc_raw((size_t) b * m->layers[hidden - 1].out * f);
-	}
-	t->delta[0] = core_alloc_raw((size_t) b * m->maxwidth * f);
-	t->delta[1] = core_alloc_raw((size_t) b * m->maxwidth * f);
+	t->exec = graph_exec_create(m->graph, b, true);
+	t->exec->rng = &t->dropout_rng;
 	rng_stream_seed(&t->dropout_rng, c->seed, RNG_STREAM_DROPOUT);
 
 	if (t->val.nrows > 0)
 	{
-		model_scratch_reserve(m, MODEL_CHUNK_ROWS);
-		t->eval_out = core_alloc_raw((size_t) MODEL_CHUNK_ROWS * m->noutputs * f);
+		model_scratch_reserve(m, model_chunk_rows(m));
+		t->eval_out = core_alloc_raw((size_t) model_chunk_rows(m) * m->noutputs * f);
 		if (m->task == TASK_CLASSIFICATION && m->nclasses == 2)
 			t->pairs = core_alloc_raw(t->val.nrows * sizeof(MetricPair));
 	}
@@ -155,19 +140,13 @@ void
 trainer_free(Trainer *t)
 {
 	void	   *bufs[] = {
-		t->grads, t->xbatch, t->ybatch, t->perm, t->mask, t->dropped,
-		t->delta[0], t->delta[1], t->pairs, t->eval_out
+		t->grads, t->xbatch, t->ybatch, t->perm, t->pairs, t->eval_out
 	};
 
 	for (int i = 0; i < (int) (sizeof(bufs) / sizeof(bufs[0])); i++)
 		if (bufs[i])
 			core_free(bufs[i]);
-	for (int l = 0; l < t->m->nlayers; l++)
-	{
-		core_free(t->acts[l]);
-		if (l < MODEL_MAX_LAYERS && t->pre[l])
-			core_free(t->pre[l]);
-	}
+	graph_exec_free(t->exec);
 	optim_free(&t->opt);
 	core_free(t);
 }
@@ -211,15 +190,22 @@ train_penalty(const Model *m, float *grads)
 
 	if (m->config.l1 == 0.0 && m->config.l2 == 0.0)
 		return 0.0;
-	for (int l = 0; l < m->nlayers; l++)
+	for (int i = 1; i < m->graph->nlayers; i++)
 	{
-		const DenseLayer *layer = &m->layers[l];
+		const GraphLayer *l = &m->graph->layers[i];
+		int64_t		offs[2] = {l->woff, l->w2off};
+		int64_t		lens[2];
 
-		total += layer_kernel_penalty(m->params + layer->woff,
-									  grads ? grads + layer->woff : NULL,
-									  (int64_t) layer->in * layer->out,
-									  (float) m->config.l1,
-									  (float) m->config.l2);
+		if (!l->regularized || l->kind == LAYER_BATCH_NORMALIZATION)
+			continue;
+		lens[0] = (l->w2off >= 0 ? l->w2off : (l->boff >= 0 ? l->boff : l->woff + l->nparams)) - l->woff;
+		lens[1] = l->w2off >= 0 ? (l->boff >= 0 ? l->boff : l->woff + l->nparams) - l->w2off : 0;
+		for (int k = 0; k < 2; k++)
+			if (offs[k] >= 0 && lens[k] > 0)
+				total += layer_kernel_penalty(m->params + offs[k],
+											  grads ? grads + offs[k] : NULL,
+											  lens[k], (float) m->config.l1,
+											  (float) m->config.l2);
 	}
 	return total;
 }
@@ -232,56 +218,18 @@ static double
 train_batch(Trainer *t, const float *x, const float *y, int rows)
 {
 	Model	   *m = t->m;
-	int			last = m->nlayers - 1;
-	bool		dropout = t->mask != NULL;
-	const float *in = x;
-	float	   *dz;
+	const float *logits = graph_exec_forward(t->exec, m->params, m->state, x, rows);
+	float	   *dz = graph_exec_output_grad(t->exec);
 	double		data;
 
-	for (int l = 0; l < last; l++)
-	{
-		layer_dense_forward(in, rows, &m->layers[l], m->params, t->pre[l],
-							t->acts[l]);
-		in = t->acts[l];
-	}
-	if (dropout)
-	{
-		int64_t		n = (int64_t) rows * m->layers[last - 1].out;
-
-		layer_dropout_mask(t->mask, n, m->config.dropout_rate, &t->dropout_rng);
-		layer_multiply(t->dropped, in, t->mask, n);
-		in = t->dropped;
-	}
-	layer_dense_forward(in, rows, &m->layers[last], m->params, NULL,
-						t->acts[last]);
-
-	dz = t->acts[last];
+	memcpy(dz, logits, (size_t) rows * m->noutputs * sizeof(float));
 	if (m->task == TASK_CLASSIFICATION)
 		data = layer_softmax_xent(dz, y, rows, m->noutputs, 1.0f / rows,
 								  &t->acc.correct);
 	else
 		data = layer_mse(dz, y, rows, 1.0f / rows, &t->acc.abs_sum);
 	t->acc.data_loss_sum += data;
-
-	for (int l = last; l >= 0; l--)
-	{
-		const float *input = l == 0 ? x
-			: (dropout && l == last) ? t->dropped : t->acts[l - 1];
-		float	   *dx = l > 0 ? t->delta[l & 1] : NULL;
-
-		layer_dense_backward(input, dz, rows, &m->layers[l], m->params,
-							 t->grads, dx);
-		if (l > 0)
-		{
-			int64_t		n = (int64_t) rows * m->layers[l - 1].out;
-
-			if (dropout && l == last)
-				layer_multiply_inplace(dx, t->mask, n);
-			layer_activation_backward(m->layers[l - 1].act, t->acts[l - 1],
-									  t->pre[l - 1], dx, n);
-			dz = dx;
-		}
-	}
+	graph_exec_backward(t->exec, m->params, t->grads, rows);
 	return data / rows + train_penalty(m, t->grads);
 }
 
@@ -312,11 +260,12 @@ train_validate(Trainer *t, int from)
 	Model	   *m = t->m;
 	const Dataset *d = &t->val;
 
+	int			chunk = model_chunk_rows(m);
+
 	metric_accum_reset(&t->acc, m->task, m->nclasses, t->pairs, d->nrows);
-	for (int64_t r = 0; r < d->nrows; r += MODEL_CHUNK_ROWS)
+	for (int64_t r = 0; r < d->nrows; r += chunk)
 	{
-		int			rows = d->nrows - r < MODEL_CHUNK_ROWS
-			? (int) (d->nrows - r) : MODEL_CHUNK_ROWS;
+		int			rows = d->nrows - r < chunk ? (int) (d->nrows - r) : chunk;
 
 		core_check_interrupts();
 		model_forward_logits(m, d->x + r * m->ninputs, rows, t->eval_out);
@@ -382,6 +331,7 @@ model_evaluate(const Model *m, const Dataset *d, TaskKind task,
 	MetricAccum acc;
 	MetricPair *pairs = NULL;
 	float	   *logits;
+	int			chunk;
 	double		start = train_seconds();
 
 	if (task != m->task)
@@ -394,15 +344,15 @@ model_evaluate(const Model *m, const Dataset *d, TaskKind task,
 		core_error(CORE_ERR_DATA_EXCEPTION, "no rows to evaluate",
 				   "The evaluation data is empty.", NULL);
 	train_check_dataset(m, d, "evaluation data");
-	model_scratch_reserve(mm, MODEL_CHUNK_ROWS);
-	logits = core_alloc_raw((size_t) MODEL_CHUNK_ROWS * m->noutputs * sizeof(float));
+	chunk = model_chunk_rows(m);
+	model_scratch_reserve(mm, chunk);
+	logits = core_alloc_raw((size_t) chunk * m->noutputs * sizeof(float));
 	if (m->task == TASK_CLASSIFICATION && m->nclasses == 2)
 		pairs = core_alloc_raw(d->nrows * sizeof(MetricPair));
 	metric_accum_reset(&acc, m->task, m->nclasses, pairs, d->nrows);
-	for (int64_t r = 0; r < d->nrows; r += MODEL_CHUNK_ROWS)
+	for (int64_t r = 0; r < d->nrows; r += chunk)
 	{
-		int			rows = d->nrows - r < MODEL_CHUNK_ROWS
-			? (int) (d->nrows - r) : MODEL_CHUNK_ROWS;
+		int			rows = d->nrows - r < chunk ? (int) (d->nrows - r) : chunk;
 
 		core_check_interrupts();
 		model_forward_logits(mm, d->x + r * m->ninputs, rows, logits);

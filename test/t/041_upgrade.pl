@@ -108,10 +108,11 @@ setup(q{SET client_min_messages = warning;
 my $fitted = setup(q{SELECT hptune.fit('mlp', '{"units": 4}', 'SELECT a, b, label FROM pts')->>'model_id'});
 like($fitted, qr/^\d+$/, 'fit() stored a model');
 
-# 0.2 drops two columns nothing wrote (studies.oracle_state, trials.worker):
+# 0.2 drops two columns nothing wrote (studies.oracle_state, trials.worker),
+# 0.3 adds studies.hypermodel_options ('{}' for every study made before):
 # every other column must come through the update unchanged
 my $tables_sql = q{SELECT concat_ws(' | ',
-	(SELECT string_agg((to_jsonb(s) - 'oracle_state')::text, ',' ORDER BY study_id) FROM hptune.studies s),
+	(SELECT string_agg((to_jsonb(s) - 'oracle_state' - 'hypermodel_options')::text, ',' ORDER BY study_id) FROM hptune.studies s),
 	(SELECT string_agg(h::text, ',' ORDER BY study_id, name) FROM hptune.hyperparameters h),
 	(SELECT string_agg((to_jsonb(t) - 'worker')::text, ',' ORDER BY study_id, trial_id) FROM hptune.trials t),
 	(SELECT string_agg(m::text, ',' ORDER BY study_id, trial_id, execution, step, name) FROM hptune.trial_metrics m),

@@ -77,9 +77,9 @@ grad_check_config(ModelConfig *c, TaskKind task, int nclasses)
 	c->shuffle = false;
 	m = model_create(c, &e);
 	/* non-zero biases, so their gradients matter */
-	for (int l = 0; l < m->nlayers; l++)
-		for (int j = 0; j < m->layers[l].out; j++)
-			m->params[m->layers[l].boff + j] = (float) urand(&s) * 0.3f;
+	for (int l = 1; l < m->graph->nlayers; l++)
+		for (int j = 0; j < m->graph->layers[l].units && m->graph->layers[l].boff >= 0; j++)
+			m->params[m->graph->layers[l].boff + j] = (float) urand(&s) * 0.3f;
 	t = trainer_create(m, &d, NULL);
 	bad = grad_check(m, t, &d);
 	trainer_free(t);

@@ -189,8 +189,9 @@ TEST(test_default_spaces)
 
 	CHECK(hypermodel_from_name("MLP", &k) && k == HYPERMODEL_MLP);
 	CHECK(hypermodel_from_name("linear", &k) && k == HYPERMODEL_LINEAR);
-	CHECK(!hypermodel_from_name("resnet", &k));
-	CHECK_STR(hypermodel_names(), "mlp, linear");
+	CHECK(hypermodel_from_name("resnet", &k) && k == (HyperModelKind) 2);
+	CHECK(!hypermodel_from_name("xgboost", &k));
+	CHECK_STR(hypermodel_names(), "mlp, linear, resnet, xception, cnn");
 
 	hypermodel_default_space(HYPERMODEL_MLP, &s);
 	CHECK(s.n == 7);

@@ -261,9 +261,9 @@ TEST(test_header_checks)
 	CHECK(strstr(core_test_last_detail, "magic") != NULL);
 
 	memcpy(copy, blob, len);
-	copy[4] = 2;
+	copy[4] = 3;
 	EXPECT_ERROR(CORE_ERR_CORRUPTED, model_deserialize(copy, len, NULL));
-	CHECK(strstr(core_test_last_detail, "version is 2") != NULL);
+	CHECK(strstr(core_test_last_detail, "version is 3") != NULL);
 
 	/* trailing bytes, declared or not */
 	memcpy(copy, blob, len);
@@ -286,8 +286,9 @@ TEST(test_header_checks)
 /* offset of the payload's fields (see model_format.c) */
 #define OFF_CONFIG 24
 #define OFF_UNITS (OFF_CONFIG + 8)
-#define OFF_SHAPE (OFF_CONFIG + 4 * 21 + 8 * 5 + 2 + 8)
-#define OFF_NPARAMS (OFF_SHAPE + 12)
+#define OFF_SHAPE (OFF_CONFIG + 4 * 21 + 8 * 5 + 2 + 8 + 4 * 5 + 1)
+#define OFF_GRAPH (OFF_SHAPE + 12)
+#define OFF_LAYER0 (OFF_GRAPH + 8)
 
 static void
 put_u32(uint8_t *p, uint32_t v)
@@ -318,9 +319,12 @@ TEST(test_huge_declared_sizes)
 		{OFF_SHAPE + 4, 0xFFFFFFFF},	/* inputs */
 		{OFF_SHAPE + 4, 0x7FFFFFFF},
 		{OFF_SHAPE + 8, 0x7FFFFFFF},	/* outputs */
-		{OFF_NPARAMS, 0xFFFFFFFF},
-		{OFF_NPARAMS + 4, 0xFFFFFFFF},
-		{OFF_UNITS, 65536},
+		{OFF_GRAPH, 0xFFFFFFFF},	/* layers of the graph */
+		{OFF_GRAPH, 2049},
+		{OFF_GRAPH + 4, 0xFFFF},	/* output layer */
+		{OFF_LAYER0, 17},		/* kind of the input layer */
+		{OFF_LAYER0 + 4, 0xFFFFFFF0},	/* its name's length */
+		{OFF_UNITS, 65537},
 		{OFF_UNITS, 0},
 		{OFF_CONFIG + 4, 17},	/* layers */
 		{OFF_CONFIG, 7},		/* kind */
