@@ -98,7 +98,7 @@ graph_exec_create(const Graph *g, int rows, bool training)
 		if (training)
 			e->dcol = core_alloc_raw(col * f);
 	}
-	e->sums = core_alloc_raw(2 * (size_t) maxc * sizeof(double));
+	e->sums = core_alloc_raw(4 * (size_t) maxc * sizeof(double));
 	return e;
 }
 

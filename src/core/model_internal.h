@@ -53,7 +53,7 @@ typedef struct GraphExec
 	bool	   *written;		/* backward: grad[i] holds a gradient */
 	float	   *col;			/* im2col scratch, and its gradient */
 	float	   *dcol;
-	double	   *sums;			/* BN: 2 x widest channel count */
+	double	   *sums;			/* BN: 4 x widest channel count */
 	RngStream  *rng;			/* dropout masks (training) */
 } GraphExec;
 
