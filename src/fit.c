@@ -180,7 +180,7 @@ hptune_fit(PG_FUNCTION_ARGS)
 	TrialTraining *tt;
 	char	   *hypermodel;
 
-	args_not_null(fcinfo, 0, "hypermodel", "Pass hypermodel => 'mlp' or 'linear'.");
+	args_not_null(fcinfo, 0, "hypermodel", "Pass a hypermodel such as 'mlp' or 'cnn'.");
 	args_not_null(fcinfo, 1, "hyperparameters", "Pass hyperparameters => '{}' for the defaults.");
 	fit_train_args(fcinfo, &a, 2, 7, 8, 9);
 	a.validation = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
@@ -220,7 +220,7 @@ hptune_retrain(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("study \"%s\" has no hypermodel to retrain", study->name),
-				 errhint("retrain() needs a study created with hypermodel => 'mlp' or 'linear'.")));
+				 errhint("retrain() needs a study created with a hypermodel, such as hypermodel => 'mlp'.")));
 	fit_train_args(fcinfo, &a, 1, 2, 5, 6);
 	a.label = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	if (!PG_ARGISNULL(4))

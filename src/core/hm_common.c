@@ -320,7 +320,7 @@ hm_check_downsampling(const char *hypermodel, const Graph *g,
 			   core_psprintf("Layer \"%s\" has stride %dx%d but gets a %dx%d input.",
 							 l->name, l->strides[0], l->strides[1], in.h, in.w),
 			   side > 0 ?
-			   core_psprintf("Pass images of at least %dx%d pixels, or pick a shallower network.",
-							 side, side) :
-			   "Pass larger images, or pick a shallower network.");
+			   core_psprintf("Pass images of at least %dx%d pixels%s.", side, side,
+							 strcmp(hypermodel, "cnn") == 0 ? ", or use fewer conv blocks" : "") :
+			   "Pass larger images.");
 }
