@@ -35,6 +35,10 @@ OBJS = \
 	src/core/oracle.o \
 	src/core/oracle_random.o \
 	src/core/oracle_grid.o \
+	src/core/oracle_hyperband.o \
+	src/core/pruner.o \
+	src/core/json_options.o \
+	src/core/optim_state.o \
 	src/core/dataset.o \
 	src/core/model.o \
 	src/core/train.o \

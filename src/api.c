@@ -138,6 +138,7 @@ api_check_settings(StudySettings *s)
 				 errdetail("tuner_options is %s.",
 						   JsonbToCString(NULL, &s->tuner_options->root, 0)),
 				 errhint("Pass an object such as '{\"max_epochs\": 27}'.")));
+	oracle_check_options(s->tuner, JsonbToCString(NULL, &s->tuner_options->root, 0));
 	api_resolve_objective(s);
 }
 

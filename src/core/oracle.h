@@ -46,6 +46,9 @@ typedef struct TrialRecord
 	double		score;			/* valid when has_score */
 	bool		has_score;
 	uint64_t	hash;			/* hp_assignment_hash of values */
+	int			nsteps;			/* intermediate values, by ascending step */
+	int		   *steps;
+	double	   *step_values;
 } TrialRecord;
 
 typedef struct OracleConfig
@@ -77,6 +80,10 @@ typedef struct OracleMethods
 	void		(*end_trial) (Oracle *oracle, int trial_id, TrialStatus status,
 							  double score, bool has_score);
 	char	   *(*save_state) (Oracle *oracle);
+	/* raise CORE_ERR_INVALID_PARAMETER for unfit tuner_options, or NULL */
+	void		(*check_options) (const char *options);
+	/* add the tuner's own hyperparameters to the space, or NULL */
+	void		(*extend_space) (HpSpace *space);
 } OracleMethods;
 
 struct Oracle
@@ -95,6 +102,19 @@ extern bool oracle_tuner_exists(const char *tuner);
 extern const char *oracle_tuner_names(void);
 
 /*
+ * Check tuner_options for a tuner: its own settings and the pruner's.
+ * Raises CORE_ERR_INVALID_PARAMETER naming the first unfit setting.
+ */
+extern void oracle_check_options(const char *tuner, const char *options);
+
+/*
+ * The search space the tuner works in: the study's, plus whatever the
+ * tuner records in each trial's hyperparameters (Hyperband's tuner/... values).
+ * Called by the host before it reads the history with that space.
+ */
+extern void oracle_extend_space(const char *tuner, HpSpace *space);
+
+/*
  * Build an oracle.  history (ntrials records) is copied; records with
  * status TRIAL_RUNNING are treated as taken (their values are not offered
  * again) but carry no score.
@@ -103,7 +123,17 @@ extern Oracle *oracle_create(const OracleConfig *config,
 							 const TrialRecord *history, int ntrials);
 extern OracleResult oracle_create_trial(Oracle *oracle, int trial_id,
 										HpAssignment *out);
+
+/*
+ * A trial reports its objective at a step (an epoch).  The value joins the
+ * trial's intermediate values (replacing one of the same step), the
+ * tuner's update method sees it, then the pruner of tuner_options judges
+ * the trial.  This is the one place a pruning decision is made: the answer
+ * says whether the trial should stop, and oracle_stop_reason why.
+ */
 extern bool oracle_update(Oracle *oracle, int trial_id, int step, double score);
+/* the reason of the last stop oracle_update answered, or NULL */
+extern const char *oracle_stop_reason(const Oracle *oracle);
 extern void oracle_end_trial(Oracle *oracle, int trial_id, const HpAssignment *values,
 							 TrialStatus status, double score, bool has_score);
 extern char *oracle_save_state(Oracle *oracle);
@@ -128,5 +158,6 @@ extern int64_t oracle_seen_count(const Oracle *oracle);
  */
 extern const OracleMethods oracle_random_methods;
 extern const OracleMethods oracle_grid_methods;
+extern const OracleMethods oracle_hyperband_methods;
 
 #endif							/* HPTUNE_CORE_ORACLE_H */
