@@ -59,9 +59,17 @@ pruner_from_options(const char *options, Pruner *p)
 	p->reduction_factor = json_option_int(options, "reduction_factor", 4, 2, 1000);
 	p->min_early_stopping_rate = json_option_int(options, "min_early_stopping_rate", 0, 0, 30);
 	min_resource = json_option_get(options, "min_resource");
-	if (min_resource.type != JSON_OPTION_STRING ||
-		strcmp(min_resource.string, "auto") != 0)
-		p->min_resource = json_option_int(options, "min_resource", 0, 1, PRUNER_MAX_SETTING);
+	if (min_resource.type == JSON_OPTION_MISSING ||
+		(min_resource.type == JSON_OPTION_STRING && strcmp(min_resource.string, "auto") == 0))
+		return;
+	if (min_resource.type != JSON_OPTION_NUMBER || min_resource.number != floor(min_resource.number) ||
+		min_resource.number < 1 || min_resource.number > PRUNER_MAX_SETTING)
+		core_error(CORE_ERR_INVALID_PARAMETER,
+				   core_psprintf("tuner_options.min_resource must be \"auto\" or an integer between 1 and %d",
+								 PRUNER_MAX_SETTING),
+				   core_psprintf("tuner_options.min_resource is %s.", min_resource.text),
+				   "Pass \"min_resource\": the step of the first rung, or leave it out for \"auto\".");
+	p->min_resource = (int) min_resource.number;
 }
 
 static const TrialRecord *
