@@ -9,7 +9,8 @@
  *	  overridden by the user's) and every trial recorded so far; read the
  *	  training data once (loader.c), shared by all trials; check that the
  *	  objective can be computed before anything trains; rebuild the oracle
- *	  from the history.
+ *	  from the history (runner_build_oracle, which also loads each trial's
+ *	  intermediate values for the pruner).
  *
  * 2. Trials.  Trials left RUNNING by a session that is gone (a cancelled or
  *	  killed tune()) are run again first, with their own values.  Then,
@@ -19,6 +20,11 @@
  *	  training rolls back only that trial's work and marks it FAILED with the
  *	  error text; a cancel is never swallowed.  Three failures in a row end
  *	  the search with an error quoting the last one.
+ *
+ *	  A trial of a hypermodel reports its objective to the oracle after
+ *	  every epoch (oracle_update); when the oracle says so it ends STOPPED
+ *	  with the reason.  Hyperband's tuner/... values set a trial's epochs
+ *	  and the checkpoint it continues from (runner_train).
  *
  * 3. Each finished trial is written back (status, score, metrics), a
  *	  NOTICE block in KerasTuner's words reports it, and a row goes to the

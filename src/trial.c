@@ -13,6 +13,13 @@
  * the mean over executions of each execution's best objective value, and
  * its metrics the mean of the metrics at those best epochs.
  *
+ * Two additions serve the oracles.  After every epoch of execution 0 the
+ * objective goes to run->report, whose answer may stop the trial (pruning;
+ * later executions are then skipped).  A Hyperband trial trains epochs
+ * initial_epoch to epochs - 1; a promoted one starts from the last-epoch
+ * weights and optimizer state its parent left in hptune.checkpoints, and a
+ * trial that may be promoted leaves its own there (optim_state.c).
+ *
  * A trial is described by a TrialRun (trial.h).  Everything an execution
  * allocates (network, optimizer state, buffers) lives in a memory context
  * deleted when the execution ends; what an epoch allocates besides, in a

@@ -28,6 +28,8 @@
  *				is its value at the first step it reported at or after the
  *				rung's step (Optuna stores it as a trial attribute when the
  *				trial gets there; with a value every step the two agree).
+ *				FAILED trials do not compete: what a failed trial wrote is
+ *				rolled back, so a resumed search would not see it.
  *
  * The steps are counted from 0, as Optuna's and Keras's epochs are.
  *
@@ -265,7 +267,7 @@ pruner_asha(const Pruner *p, const TrialRecord *trials, int ntrials,
 		{
 			double		v;
 
-			if (trials[i].trial_id != t->trial_id &&
+			if (trials[i].trial_id != t->trial_id && trials[i].status != TRIAL_FAILED &&
 				pruner_rung_value(&trials[i], rung_step, INT32_MAX, &v) && !isnan(v))
 				competing[n++] = v;
 		}

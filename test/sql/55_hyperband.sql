@@ -138,5 +138,5 @@ SELECT count(*) AS bad_studies FROM hptune.studies WHERE name = 'hb_bad';
 
 DROP VIEW hb_trials;
 DROP TABLE hb_data;
-SELECT hptune.drop_study(name) FROM hptune.studies WHERE name LIKE 'hb%' ORDER BY name;
+SELECT hptune.drop_study(name) FROM hptune.studies WHERE name IN ('hb', 'hb_resumed', 'hb_hostile') ORDER BY name;
 SELECT count(*) AS checkpoints_left FROM hptune.checkpoints;

@@ -71,4 +71,4 @@ SELECT count(*) AS bad_studies FROM hptune.studies WHERE name = 'pr_bad';
 
 DROP VIEW pr_trials;
 DROP TABLE pr_data;
-SELECT hptune.drop_study(name) FROM hptune.studies WHERE name LIKE 'pr%' ORDER BY name;
+SELECT hptune.drop_study(name) FROM hptune.studies WHERE name IN ('pr_median', 'pr_asha', 'pr_none') ORDER BY name;
