@@ -127,6 +127,18 @@ SELECT trial_id, status FROM hptune.search('hb_hostile', train => 'SELECT x1, x2
 										  validation_split => 0.25);
 SELECT trial_id, message FROM hb_trials WHERE study = 'hb_hostile' AND status = 'FAILED';
 
+-- an objective function gets the tuner/... values too, and decides what
+-- they mean: here the objective improves with the epochs it is given
+CREATE FUNCTION hb_f(hp jsonb) RETURNS float8 LANGUAGE sql
+AS $$ SELECT (hp->>'x')::float8 + 1.0 / (hp->>'tuner/epochs')::float8 $$;
+SELECT hptune.create_study('hb_function', objective_function => 'hb_f(jsonb)', tuner => 'hyperband',
+						   max_trials => 100, seed => 7, tuner_options => '{"max_epochs": 9}') > 0 AS created;
+SELECT hptune.hp_float('hb_function', 'x', 0, 1);
+SELECT count(*) AS trials, count(*) FILTER (WHERE hyperparameters ? 'tuner/trial_id') AS promoted,
+	   min(score) < 0.2 AS found_a_good_one
+  FROM hptune.search('hb_function');
+SELECT count(*) AS checkpoints FROM hptune.checkpoints WHERE study_id = hptune.study_id('hb_function');
+
 -- tuner_options are checked when the study is made (and when its row is
 -- changed)
 SELECT test_util.try($$SELECT hptune.create_study('hb_bad', hypermodel => 'linear', tuner => 'hyperband', tuner_options => '{"max_epochs": 0}')$$);
@@ -138,5 +150,6 @@ SELECT count(*) AS bad_studies FROM hptune.studies WHERE name = 'hb_bad';
 
 DROP VIEW hb_trials;
 DROP TABLE hb_data;
-SELECT hptune.drop_study(name) FROM hptune.studies WHERE name IN ('hb', 'hb_resumed', 'hb_hostile') ORDER BY name;
+SELECT hptune.drop_study(name) FROM hptune.studies WHERE name IN ('hb', 'hb_resumed', 'hb_hostile', 'hb_function') ORDER BY name;
+DROP FUNCTION hb_f(jsonb);
 SELECT count(*) AS checkpoints_left FROM hptune.checkpoints;
