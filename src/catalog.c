@@ -896,6 +896,20 @@ catalog_insert_checkpoint(int64 study_id, int trial_id, int execution, int epoch
 	SPI_finish();
 }
 
+/* a trial's checkpoints are no longer needed (its continuation finished) */
+void
+catalog_delete_checkpoints(int64 study_id, int trial_id)
+{
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		values[2] = {Int64GetDatum(study_id), Int32GetDatum(trial_id)};
+
+	SPI_connect();
+	catalog_exec("DELETE FROM hptune.checkpoints WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND trial_id OPERATOR(pg_catalog.=) $2",
+				 2, types, values, NULL, false);
+	SPI_finish();
+}
+
 /*
  * A trial's checkpoint, copied into the caller's context; false if none.
  * Read with a fresh snapshot (not read-only): the parent may have been

@@ -84,6 +84,7 @@ extern void catalog_insert_checkpoint(int64 study_id, int trial_id, int executio
 extern bool catalog_get_checkpoint(int64 study_id, int trial_id, int execution,
 								   bytea **model, bytea **optimizer_state,
 								   int *epochs);
+extern void catalog_delete_checkpoints(int64 study_id, int trial_id);
 extern void catalog_load_intermediate(const Study *study, TrialRecord *trials,
 									  int ntrials);
 /* a completed trial, as results_summary ranks them */

@@ -396,6 +396,10 @@ runner_trial(Runner *r, int trial_id, const HpAssignment *values, bool rerun)
 	runner_run_trial(r, trial_id, values, hps, &res);
 	catalog_finish_trial(r->study, trial_id, res.status, res.has_score, res.score,
 						 res.metrics, res.best_step, res.message);
+	/* Hyperband continues a trial at most once: its checkpoint is spent */
+	if (runner_value_int(r->space, values, HYPERBAND_TRIAL_ID) >= 0 && r->data != NULL)
+		catalog_delete_checkpoints(r->study->study_id,
+								   runner_value_int(r->space, values, HYPERBAND_TRIAL_ID));
 	/* the oracle keeps what it is told in its own context */
 	MemoryContextSwitchTo(r->oraclecxt);
 	oracle_end_trial(r->oracle, trial_id, values, res.status, res.score, res.has_score);

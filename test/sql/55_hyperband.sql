@@ -65,15 +65,19 @@ SELECT count(*) AS epochs_trained, 23 * 9 AS epochs_if_full,
   FROM (SELECT DISTINCT trial_id, step FROM hptune.trial_metrics
 		 WHERE study_id = hptune.study_id('hb')) e;
 
--- checkpoints: one per trial not in its bracket's last round, at its last
--- epoch, with the Adam moments of the 3 parameters (72 + 2 * 3 * 4 + 4 bytes)
+-- checkpoints: one per trial not in its bracket's last round and not yet
+-- continued (a continued trial's went when its continuation finished), at
+-- its last epoch, with the Adam moments of the 3 parameters
+-- (72 + 2 * 3 * 4 + 4 bytes)
 SELECT count(*) AS checkpoints,
 	   bool_and(k.epochs = t.epochs) AS at_last_epoch,
 	   min(octet_length(k.optimizer_state)) AS state_bytes,
 	   max(octet_length(k.optimizer_state)) AS state_bytes_max
   FROM hptune.checkpoints k JOIN hb_trials t USING (study_id, trial_id)
  WHERE t.study = 'hb';
-SELECT count(*) AS trials_needing_one FROM hb_trials WHERE study = 'hb' AND round < bracket;
+SELECT count(*) AS trials_needing_one FROM hb_trials t
+ WHERE study = 'hb' AND round < bracket
+   AND NOT EXISTS (SELECT 1 FROM hb_trials c WHERE c.study = 'hb' AND c.parent = t.trial_id);
 
 -- a continuation starts where its parent stopped: its first epoch is not
 -- the parent's first again (the same seed would repeat it exactly), and
