@@ -42,6 +42,21 @@ SELECT count(*) AS ranked FROM hptune.leaderboard l
   JOIN hptune.trials t USING (study_id, trial_id)
  WHERE l.study = 'pr_median' AND t.status = 'STOPPED';
 
+-- stopped after 8 trials and resumed, the pruner decides as in one go: it
+-- reads the intermediate values back from hptune.trial_metrics
+SELECT hptune.create_study('pr_resumed', hypermodel => 'linear', objective => 'val_loss',
+						   max_trials => 8, seed => 3,
+						   tuner_options => '{"pruner": "median"}') > 0 AS created;
+SELECT count(*) AS first_call FROM hptune.search('pr_resumed', train => 'SELECT x1, x2, y FROM pr_data',
+												 validation_split => 0.25, epochs => 6);
+UPDATE hptune.studies SET max_trials = 16 WHERE name = 'pr_resumed';
+SELECT count(*) AS second_call FROM hptune.search('pr_resumed', train => 'SELECT x1, x2, y FROM pr_data',
+												  validation_split => 0.25, epochs => 6);
+SELECT count(*) AS trials, bool_and(a.status = b.status AND a.score = b.score
+									AND a.message IS NOT DISTINCT FROM b.message) AS same_decisions
+  FROM pr_trials a JOIN pr_trials b USING (trial_id)
+ WHERE a.study = 'pr_median' AND b.study = 'pr_resumed';
+
 -- asha (successive halving, reduction_factor 2, first rung after epoch 1)
 SELECT hptune.create_study('pr_asha', hypermodel => 'linear', objective => 'val_loss',
 						   max_trials => 12, seed => 3,
@@ -71,4 +86,4 @@ SELECT count(*) AS bad_studies FROM hptune.studies WHERE name = 'pr_bad';
 
 DROP VIEW pr_trials;
 DROP TABLE pr_data;
-SELECT hptune.drop_study(name) FROM hptune.studies WHERE name IN ('pr_median', 'pr_asha', 'pr_none') ORDER BY name;
+SELECT hptune.drop_study(name) FROM hptune.studies WHERE name IN ('pr_median', 'pr_resumed', 'pr_asha', 'pr_none') ORDER BY name;
