@@ -437,8 +437,7 @@ trial_resume(const TrialRun *run, int execution, Trainer *trainer, float *params
 				 errdetail("Trial %d continues trial %d from epoch %d, but hptune.checkpoints holds no row for trial %d, execution %d.",
 						   run->trial_id, run->resume_from, run->initial_epoch,
 						   run->resume_from, execution),
-				 errhint("Delete the unfinished trial %d from hptune.trials, or start the study afresh with overwrite => true.",
-						 run->trial_id)));
+				 errhint("Without that checkpoint the trial cannot run: restore hptune.checkpoints from a backup, or start the study afresh with overwrite => true.")));
 	if (epochs != run->initial_epoch ||
 		optim_state_epochs(VARDATA_ANY(state_blob), VARSIZE_ANY_EXHDR(state_blob)) != epochs)
 		ereport(ERROR,
@@ -447,7 +446,7 @@ trial_resume(const TrialRun *run, int execution, Trainer *trainer, float *params
 						run->initial_epoch),
 				 errdetail("Its row in hptune.checkpoints says %d epochs; trial %d continues from epoch %d.",
 						   epochs, run->trial_id, run->initial_epoch),
-				 errhint("Delete the checkpoint row and the unfinished trial, then search again.")));
+				 errhint("Restore hptune.checkpoints from a backup, or start the study afresh with overwrite => true.")));
 	parent = model_deserialize(VARDATA_ANY(model_blob), VARSIZE_ANY_EXHDR(model_blob), NULL);
 	parent_params = model_params(parent, &parent_n);
 	if (parent_n != nparams)
@@ -533,12 +532,11 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 	out->best_step = -1;
 	for (int epoch = first_epoch; epoch < last_epoch; epoch++)
 	{
-		char	   *reason = NULL;
-
 		EpochResult r;
 		MetricValue *m;
 		int			n;
 		int			k;
+		char	   *reason = NULL;
 
 		CHECK_FOR_INTERRUPTS();
 		trainer_run_epoch(trainer, &r);

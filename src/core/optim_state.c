@@ -110,7 +110,7 @@ static void
 optim_state_invalid(const char *detail)
 {
 	core_error(CORE_ERR_CORRUPTED, "invalid optimizer state", detail,
-			   "Delete the checkpoint row: the trial that needs it can then not be continued, and a new search trains from scratch.");
+			   "The trial that continues from this checkpoint fails; restore hptune.checkpoints from a backup to continue it.");
 }
 
 /* header checks that need no trainer; returns nslots */
