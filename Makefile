@@ -44,6 +44,10 @@ OBJS = \
 	src/core/oracle_options.o \
 	src/core/gp.o \
 	src/core/parzen.o \
+	src/core/oracle_hyperband.o \
+	src/core/pruner.o \
+	src/core/json_options.o \
+	src/core/optim_state.o \
 	src/core/dataset.o \
 	src/core/model.o \
 	src/core/model_config.o \

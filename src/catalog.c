@@ -878,3 +878,138 @@ catalog_best_hyperparameters(int64 study_id)
 	SPI_finish();
 	return best;
 }
+
+/*
+ * A trial's last-epoch state for a Hyperband continuation
+ * (hptune.checkpoints), replacing one an earlier attempt left.
+ */
+void
+catalog_insert_checkpoint(int64 study_id, int trial_id, int execution, int epochs,
+						  bytea *model, bytea *optimizer_state)
+{
+	Oid			types[6] = {INT8OID, INT4OID, INT4OID, INT4OID, BYTEAOID, BYTEAOID};
+	Datum		values[6];
+
+	values[0] = Int64GetDatum(study_id);
+	values[1] = Int32GetDatum(trial_id);
+	values[2] = Int32GetDatum(execution);
+	values[3] = Int32GetDatum(epochs);
+	values[4] = PointerGetDatum(model);
+	values[5] = PointerGetDatum(optimizer_state);
+	SPI_connect();
+	catalog_lock_parent(study_id, trial_id);
+	catalog_exec("INSERT INTO hptune.checkpoints (study_id, trial_id, execution, epochs,"
+				 " model, optimizer_state) VALUES ($1, $2, $3, $4, $5, $6)"
+				 " ON CONFLICT (study_id, trial_id, execution) DO UPDATE"
+				 " SET epochs = excluded.epochs, model = excluded.model,"
+				 " optimizer_state = excluded.optimizer_state,"
+				 " created_at = pg_catalog.now()",
+				 6, types, values, NULL, false);
+	SPI_finish();
+}
+
+/* a trial's checkpoints are no longer needed (its continuation finished) */
+void
+catalog_delete_checkpoints(int64 study_id, int trial_id)
+{
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		values[2] = {Int64GetDatum(study_id), Int32GetDatum(trial_id)};
+
+	SPI_connect();
+	catalog_exec("DELETE FROM hptune.checkpoints WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND trial_id OPERATOR(pg_catalog.=) $2",
+				 2, types, values, NULL, false);
+	SPI_finish();
+}
+
+/*
+ * A trial's checkpoint, copied into the caller's context; false if none.
+ * Read with a fresh snapshot (not read-only): the parent may have been
+ * trained earlier in this very search() call.
+ */
+bool
+catalog_get_checkpoint(int64 study_id, int trial_id, int execution, bytea **model,
+					   bytea **optimizer_state, int *epochs)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[3] = {INT8OID, INT4OID, INT4OID};
+	Datum		values[3] = {Int64GetDatum(study_id), Int32GetDatum(trial_id),
+	Int32GetDatum(execution)};
+	bool		found;
+
+	SPI_connect();
+	catalog_exec("SELECT model, optimizer_state, epochs FROM hptune.checkpoints"
+				 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND trial_id OPERATOR(pg_catalog.=) $2"
+				 " AND execution OPERATOR(pg_catalog.=) $3",
+				 3, types, values, NULL, false);
+	found = SPI_processed == 1;
+	if (found)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		MemoryContext old = MemoryContextSwitchTo(caller);
+
+		*model = DatumGetByteaPCopy(SPI_getbinval(tup, desc, 1, &isnull));
+		*optimizer_state = DatumGetByteaPCopy(SPI_getbinval(tup, desc, 2, &isnull));
+		*epochs = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return found;
+}
+
+/*
+ * The intermediate values of the trials (those a pruner judges by): the
+ * objective at every step of execution 0, from hptune.trial_metrics, into
+ * the records of trials (sorted by trial_id, as catalog_load_trials gives
+ * them).  A NULL value (not finite when it was stored) reads as NaN.
+ */
+void
+catalog_load_intermediate(const Study *study, TrialRecord *trials, int ntrials)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2] = {Int64GetDatum(study->study_id),
+	CStringGetTextDatum(study->objective)};
+	int			t = 0;
+
+	SPI_connect();
+	catalog_exec("SELECT trial_id, step, value FROM hptune.trial_metrics"
+				 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND execution OPERATOR(pg_catalog.=) 0"
+				 " AND name OPERATOR(pg_catalog.=) $2"
+				 " ORDER BY trial_id, step",
+				 2, types, values, NULL, true);
+	MemoryContextSwitchTo(caller);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int			trial_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		int			step = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+		double		value = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &isnull));
+		TrialRecord *rec;
+
+		if (isnull)
+			value = get_float8_nan();
+		while (t < ntrials && trials[t].trial_id < trial_id)
+			t++;
+		if (t == ntrials || trials[t].trial_id != trial_id)
+			continue;
+		rec = &trials[t];
+		if (rec->nsteps % 16 == 0)
+		{
+			rec->steps = rec->steps ? repalloc(rec->steps, sizeof(int) * (rec->nsteps + 16))
+				: palloc(sizeof(int) * 16);
+			rec->step_values = rec->step_values
+				? repalloc(rec->step_values, sizeof(double) * (rec->nsteps + 16))
+				: palloc(sizeof(double) * 16);
+		}
+		rec->steps[rec->nsteps] = step;
+		rec->step_values[rec->nsteps++] = value;
+	}
+	SPI_finish();
+}

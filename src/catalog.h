@@ -80,6 +80,15 @@ extern void catalog_insert_metrics(int64 study_id, int trial_id, int execution,
 extern int64 catalog_insert_model(const Study *study, int trial_id, int execution,
 								  int step, const char *hypermodel, Jsonb *hps,
 								  bytea *blob);
+extern void catalog_insert_checkpoint(int64 study_id, int trial_id, int execution,
+									  int epochs, bytea *model,
+									  bytea *optimizer_state);
+extern bool catalog_get_checkpoint(int64 study_id, int trial_id, int execution,
+								   bytea **model, bytea **optimizer_state,
+								   int *epochs);
+extern void catalog_delete_checkpoints(int64 study_id, int trial_id);
+extern void catalog_load_intermediate(const Study *study, TrialRecord *trials,
+									  int ntrials);
 /* a completed trial, as results_summary ranks them */
 typedef struct TrialScore
 {

@@ -9,7 +9,8 @@
  *	  overridden by the user's) and every trial recorded so far; read the
  *	  training data once (loader.c), shared by all trials; check that the
  *	  objective can be computed before anything trains; rebuild the oracle
- *	  from the history.
+ *	  from the history (runner_build_oracle, which also loads each trial's
+ *	  intermediate values for the pruner).
  *
  * 2. Trials.  Trials left RUNNING by a session that is gone (a cancelled or
  *	  killed tune()) are run again first, with their own values.  Then,
@@ -19,6 +20,11 @@
  *	  training rolls back only that trial's work and marks it FAILED with the
  *	  error text; a cancel is never swallowed.  Three failures in a row end
  *	  the search with an error quoting the last one.
+ *
+ *	  A trial of a hypermodel reports its objective to the oracle after
+ *	  every epoch (oracle_update); when the oracle says so it ends STOPPED
+ *	  with the reason.  Hyperband's tuner/... values set a trial's epochs
+ *	  and the checkpoint it continues from (runner_train).
  *
  * 3. Each finished trial is written back (status, score, metrics), a
  *	  NOTICE block in KerasTuner's words reports it, and a row goes to the
@@ -65,8 +71,11 @@
 #include "objective.h"
 #include "summary.h"
 #include "trial.h"
+#include "core/hyperband.h"
 
 #define RUNNER_MAX_CONSECUTIVE_FAILURES 3
+/* longest chain of Hyperband continuations followed to its first trial */
+#define RUNNER_MAX_LINEAGE 10000
 
 typedef struct Runner
 {
@@ -86,6 +95,8 @@ typedef struct Runner
 	bool		pushed_snapshot;	/* tune(): our snapshot is active */
 	Tuplestorestate *out;
 	TupleDesc	outdesc;
+	int			current_trial;	/* the trial being trained, for runner_report */
+	MemoryContext oraclecxt;	/* where the oracle lives and grows */
 } Runner;
 
 typedef struct TrialResult
@@ -96,6 +107,7 @@ typedef struct TrialResult
 	Jsonb	   *metrics;
 	int			best_step;
 	char	   *message;
+	bool		stopped;		/* the oracle stopped it (pruning) */
 } TrialResult;
 
 static double
@@ -114,12 +126,66 @@ runner_better(const Runner *r, double a, double b)
 	return r->study->maximize ? a > b : a < b;
 }
 
-/* a built-in hypermodel's trial: its executions (trial.c) */
+/* an int value of the assignment by name (a tuner's own), or -1 */
+static int
+runner_value_int(const HpSpace *space, const HpAssignment *values, const char *name)
+{
+	int			i = hp_space_find(space, name);
+
+	if (i < 0 || i >= values->n || values->values[i].type != HPV_INT ||
+		values->values[i].i < 0 || values->values[i].i > PG_INT32_MAX)
+		return -1;
+	return (int) values->values[i].i;
+}
+
+/*
+ * The first trial of a Hyperband continuation's line: its parent's parent
+ * and so on, through tuner/trial_id in the history.
+ */
+static int
+runner_lineage_root(Runner *r, int trial_id)
+{
+	for (int depth = 0; depth < RUNNER_MAX_LINEAGE; depth++)
+	{
+		TrialRecord *t = oracle_find_trial(r->oracle, trial_id);
+		int			parent = t ? runner_value_int(r->space, &t->values, HYPERBAND_TRIAL_ID) : -1;
+
+		if (parent < 0 || parent == trial_id)
+			return trial_id;
+		trial_id = parent;
+	}
+	return trial_id;
+}
+
+/* the trainer's report after each epoch: the oracle says whether to stop */
+static bool
+runner_report(void *arg, int step, double value, char **reason)
+{
+	Runner	   *r = arg;
+	MemoryContext old = MemoryContextSwitchTo(r->oraclecxt);
+	bool		stop = oracle_update(r->oracle, r->current_trial, step, value);
+
+	MemoryContextSwitchTo(old);
+	if (stop)
+		*reason = pstrdup(oracle_stop_reason(r->oracle) ? oracle_stop_reason(r->oracle) : "");
+	return stop;
+}
+
+/*
+ * A built-in hypermodel's trial: its executions (trial.c).  A trial that
+ * carries Hyperband's tuner/epochs trains to that epoch; with
+ * tuner/trial_id and tuner/initial_epoch it continues its parent's
+ * checkpoint; one that is not in its bracket's last round keeps a
+ * checkpoint of its own for the trial that may continue it.
+ */
 static void
 runner_train(Runner *r, int trial_id, const HpAssignment *values, TrialResult *res)
 {
 	TrialRun	run;
 	TrialTraining *tt;
+	int			parent = runner_value_int(r->space, values, HYPERBAND_TRIAL_ID);
+	int			round = runner_value_int(r->space, values, HYPERBAND_ROUND);
+	int			bracket = runner_value_int(r->space, values, HYPERBAND_BRACKET);
 
 	memset(&run, 0, sizeof(run));
 	run.study = r->study;
@@ -133,10 +199,25 @@ runner_train(Runner *r, int trial_id, const HpAssignment *values, TrialResult *r
 	run.maximize = r->study->maximize;
 	run.seed = r->seed;
 	run.executions = r->study->executions_per_trial;
+	run.epochs = Max(runner_value_int(r->space, values, HYPERBAND_EPOCHS), 0);
+	run.initial_epoch = Max(runner_value_int(r->space, values, HYPERBAND_INITIAL_EPOCH), 0);
+	if (parent >= 0 && run.initial_epoch > 0 && run.initial_epoch < run.epochs)
+	{
+		run.resume = true;
+		run.resume_from = parent;
+		run.seed_trial_id = runner_lineage_root(r, parent);
+	}
+	run.save_checkpoint = round >= 0 && bracket >= 0 && round < bracket;
+	run.report = runner_report;
+	run.report_arg = r;
+	r->current_trial = trial_id;
 	tt = trial_run(&run);
 	res->score = tt->score;
 	res->metrics = tt->metrics;
 	res->best_step = tt->best_step;
+	res->stopped = tt->stopped;
+	if (tt->stopped)
+		res->message = tt->stop_reason;
 }
 
 /*
@@ -182,7 +263,7 @@ runner_trial_body(Runner *r, int trial_id, const HpAssignment *values,
 	else
 		runner_train(r, trial_id, values, res);
 	res->has_score = true;
-	res->status = TRIAL_COMPLETED;
+	res->status = res->stopped ? TRIAL_STOPPED : TRIAL_COMPLETED;
 	runner_check_study_exists(r, trial_id);
 }
 
@@ -237,12 +318,15 @@ runner_notice(Runner *r, int trial_id, const TrialResult *res, double seconds)
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "Trial %d %s [%s]\n", trial_id + 1,
-					 res->status == TRIAL_COMPLETED ? "Complete" : "Failed",
+					 res->status == TRIAL_COMPLETED ? "Complete" :
+					 res->status == TRIAL_STOPPED ? "Stopped" : "Failed",
 					 format_hms(seconds));
 	if (res->has_score)
 	{
 		appendStringInfo(&buf, "%s: ", r->study->objective);
 		append_python_float(&buf, res->score);
+		if (res->status == TRIAL_STOPPED && res->message)
+			appendStringInfo(&buf, "\n%s", res->message);
 	}
 	else
 		appendStringInfo(&buf, "%s", res->message ? res->message : "");
@@ -313,11 +397,16 @@ runner_trial(Runner *r, int trial_id, const HpAssignment *values, bool rerun)
 	runner_run_trial(r, trial_id, values, hps, &res);
 	catalog_finish_trial(r->study, trial_id, res.status, res.has_score, res.score,
 						 res.metrics, res.best_step, res.message);
-	/* the oracle keeps the trial's values: in its own context, not the trial's */
-	MemoryContextSwitchTo(GetMemoryChunkContext(r->oracle));
+	/* Hyperband continues a trial at most once: its checkpoint is spent */
+	if (runner_value_int(r->space, values, HYPERBAND_TRIAL_ID) >= 0 && r->data != NULL)
+		catalog_delete_checkpoints(r->study->study_id,
+								   runner_value_int(r->space, values, HYPERBAND_TRIAL_ID));
+	/* the oracle keeps what it is told in its own context */
+	MemoryContextSwitchTo(r->oraclecxt);
 	oracle_end_trial(r->oracle, trial_id, values, res.status, res.score, res.has_score);
 	MemoryContextSwitchTo(trialcxt);
-	if (res.has_score && (!r->has_best || runner_better(r, res.score, r->best)))
+	if (res.status == TRIAL_COMPLETED && res.has_score &&
+		(!r->has_best || runner_better(r, res.score, r->best)))
 	{
 		r->best = res.score;
 		r->has_best = true;
@@ -335,7 +424,7 @@ runner_trial(Runner *r, int trial_id, const HpAssignment *values, bool rerun)
 		cols[3] = JsonbPGetDatum(hps);
 		tuplestore_putvalues(r->out, r->outdesc, cols, nulls);
 	}
-	ok = res.status == TRIAL_COMPLETED;
+	ok = res.status != TRIAL_FAILED;
 	if (!ok)
 	{
 		/* keep the message for the consecutive-failure error */
@@ -387,22 +476,65 @@ runner_check_study(const Study *study)
 		objective_check(study->objective_function, study->name);
 }
 
-static void
-runner_setup(Runner *r, Study *study)
+/*
+ * A study's search space as its tuner sees it: the hypermodel's rows
+ * overridden by the user's, plus the tuner's own hyperparameters
+ * (Hyperband's tuner/... values).
+ */
+HpSpace *
+runner_load_space(const Study *study)
+{
+	HpSpace    *space = catalog_load_space(study);
+
+	if (space->n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("study \"%s\" has no hyperparameters", study->name),
+				 errdetail("hptune.hyperparameters holds no row for it and it has no hypermodel."),
+				 errhint("Register some with hptune.hp_int(), hp_float(), hp_choice(), hp_boolean() or hp_fixed().")));
+	oracle_extend_space(study->tuner, space);
+	return space;
+}
+
+/* the seed of a study's search: its own, or one derived from its id */
+uint64
+runner_study_seed(const Study *study)
+{
+	return study->has_seed ? (uint64) study->seed :
+		(uint64) study->study_id * UINT64CONST(0x9E3779B97F4A7C15);
+}
+
+/*
+ * The oracle of a study, rebuilt from the catalog: every trial recorded so
+ * far with its values, status and score, and the objective's value at
+ * every step of its execution 0 (hptune.trial_metrics), which pruners
+ * judge by.  space comes from runner_load_space.
+ */
+Oracle *
+runner_build_oracle(const Study *study, const HpSpace *space)
 {
 	TrialRecord *history;
 	int			nhistory;
 	OracleConfig config;
 
+	history = catalog_load_trials(study, space, &nhistory);
+	catalog_load_intermediate(study, history, nhistory);
+	memset(&config, 0, sizeof(config));
+	config.tuner = study->tuner;
+	config.space = space;
+	config.seed = runner_study_seed(study);
+	config.max_trials = study->max_trials;
+	config.maximize = study->maximize;
+	config.options = study->tuner_options;
+	return oracle_create(&config, history, nhistory);
+}
+
+static void
+runner_setup(Runner *r, Study *study)
+{
 	r->study = study;
 	runner_check_study(study);
-	r->space = catalog_load_space(r->study);
-	if (r->space->n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("study \"%s\" has no hyperparameters", r->study->name),
-				 errdetail("hptune.hyperparameters holds no row for it and it has no hypermodel."),
-				 errhint("Register some with hptune.hp_int(), hp_float(), hp_choice(), hp_boolean() or hp_fixed().")));
+	r->space = runner_load_space(r->study);
 	if (!OidIsValid(r->study->objective_function))
 	{
 		SearchArgs *args;
@@ -425,26 +557,21 @@ runner_setup(Runner *r, Study *study)
 		trial_check_objective(r->data, r->study->objective);
 	}
 
-	history = catalog_load_trials(r->study, r->space, &nhistory);
-	r->ntrials = nhistory;
-	for (int i = 0; i < nhistory; i++)
-		if (history[i].status == TRIAL_COMPLETED && history[i].has_score &&
-			(!r->has_best || runner_better(r, history[i].score, r->best)))
+	r->seed = runner_study_seed(r->study);
+	r->oraclecxt = CurrentMemoryContext;
+	r->oracle = runner_build_oracle(r->study, r->space);
+	r->ntrials = r->oracle->ntrials;
+	for (int i = 0; i < r->oracle->ntrials; i++)
+	{
+		const TrialRecord *t = &r->oracle->trials[i];
+
+		if (t->status == TRIAL_COMPLETED && t->has_score &&
+			(!r->has_best || runner_better(r, t->score, r->best)))
 		{
-			r->best = history[i].score;
+			r->best = t->score;
 			r->has_best = true;
 		}
-
-	r->seed = r->study->has_seed ? (uint64) r->study->seed :
-		(uint64) r->study->study_id * UINT64CONST(0x9E3779B97F4A7C15);
-	memset(&config, 0, sizeof(config));
-	config.tuner = r->study->tuner;
-	config.space = r->space;
-	config.seed = r->seed;
-	config.max_trials = r->study->max_trials;
-	config.maximize = r->study->maximize;
-	config.options = r->study->tuner_options;
-	r->oracle = oracle_create(&config, history, nhistory);
+	}
 }
 
 /* the trials: first those a gone session left unfinished, then new ones */
@@ -476,6 +603,14 @@ runner_run(Runner *r)
 		for (int i = 0; i < r->oracle->ntrials; i++)
 			trial_id = Max(trial_id, r->oracle->trials[i].trial_id + 1);
 		res = oracle_create_trial(r->oracle, trial_id, &values);
+		if (res == ORACLE_DONE)
+		{
+			ereport(NOTICE,
+					(errmsg("tuner \"%s\" of study \"%s\" has finished after %d trials",
+							r->study->tuner, r->study->name, r->ntrials),
+					 errdetail("It has no further trial to run.")));
+			break;
+		}
 		if (res != ORACLE_TRIAL_READY)
 		{
 			ereport(NOTICE,

@@ -13,6 +13,13 @@
  * the mean over executions of each execution's best objective value, and
  * its metrics the mean of the metrics at those best epochs.
  *
+ * Two additions serve the oracles.  After every epoch of execution 0 the
+ * objective goes to run->report, whose answer may stop the trial (pruning;
+ * later executions are then skipped).  A Hyperband trial trains epochs
+ * initial_epoch to epochs - 1; a promoted one starts from the last-epoch
+ * weights and optimizer state its parent left in hptune.checkpoints, and a
+ * trial that may be promoted leaves its own there (optim_state.c).
+ *
  * A trial is described by a TrialRun (trial.h).  Everything an execution
  * allocates (network, optimizer state, buffers) lives in a memory context
  * deleted when the execution ends; what an epoch allocates besides, in a
@@ -46,6 +53,7 @@
 #include "core/graph.h"
 #include "trial.h"
 #include "catalog.h"
+#include "core/optim_state.h"
 #include "guc.h"
 #include "hmoptions.h"
 #include "hpjson.h"
@@ -300,7 +308,10 @@ typedef struct ExecutionOutcome
 	MetricValue *metrics;		/* at best_step, in the caller's context */
 	double	   *epoch_seconds;	/* in the caller's context; NULL: not kept */
 	int			epochs_capacity;
+	int			nepochs;		/* epochs run */
 	int64		model_id;
+	bool		stopped;		/* run->report asked to stop */
+	char	   *stop_reason;	/* in the caller's context */
 } ExecutionOutcome;
 
 /* keep an epoch's duration; the array grows with the epochs really run */
@@ -380,6 +391,84 @@ trial_save_model(const TrialRun *run, Model *model, int execution, int step)
 }
 
 /*
+ * A continuation: the weights and moving statistics of the checkpoint of
+ * trial resume_from (same execution) go into the fresh model, its optimizer
+ * state into the trainer.  The checkpoint must be of the model's shape and stop where this
+ * run starts.
+ */
+static void
+trial_resume(const TrialRun *run, int execution, Model *model, Trainer *trainer,
+			 float *params, size_t nparams)
+{
+	bytea	   *model_blob;
+	bytea	   *state_blob;
+	int			epochs;
+	Model	   *parent;
+	float	   *parent_params;
+	size_t		parent_n;
+	float	   *parent_state;
+	size_t		parent_nstate;
+	float	   *state;
+	size_t		nstate;
+
+	if (!catalog_get_checkpoint(run->study->study_id, run->resume_from, execution,
+								&model_blob, &state_blob, &epochs))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("trial %d has no checkpoint to continue from", run->resume_from),
+				 errdetail("Trial %d continues trial %d from epoch %d, but hptune.checkpoints holds no row for trial %d, execution %d.",
+						   run->trial_id, run->resume_from, run->initial_epoch,
+						   run->resume_from, execution),
+				 errhint("Without that checkpoint the trial cannot run: restore hptune.checkpoints from a backup, or start the study afresh with overwrite => true.")));
+	if (epochs != run->initial_epoch ||
+		optim_state_epochs(VARDATA_ANY(state_blob), VARSIZE_ANY_EXHDR(state_blob)) != epochs)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("checkpoint of trial %d does not end at epoch %d", run->resume_from,
+						run->initial_epoch),
+				 errdetail("Its row in hptune.checkpoints says %d epochs; trial %d continues from epoch %d.",
+						   epochs, run->trial_id, run->initial_epoch),
+				 errhint("Restore hptune.checkpoints from a backup, or start the study afresh with overwrite => true.")));
+	parent = model_deserialize(VARDATA_ANY(model_blob), VARSIZE_ANY_EXHDR(model_blob), NULL);
+	parent_params = model_params(parent, &parent_n);
+	parent_state = model_state(parent, &parent_nstate);
+	state = model_state(model, &nstate);
+	if (parent_n != nparams || parent_nstate != nstate)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("checkpoint of trial %d does not fit the model of trial %d",
+						run->resume_from, run->trial_id),
+				 errdetail("The checkpoint has %zu parameters and %zu moving statistics; the model has %zu and %zu.",
+						   parent_n, parent_nstate, nparams, nstate),
+				 errhint("Search with the training data the study started with.")));
+	trainer_state_restore(trainer, VARDATA_ANY(state_blob), VARSIZE_ANY_EXHDR(state_blob));
+	memcpy(params, parent_params, sizeof(float) * nparams);
+	if (nstate > 0)
+		memcpy(state, parent_state, sizeof(float) * nstate);
+	model_free(parent);
+}
+
+/* the last epoch's weights and training state, for a continuation */
+static void
+trial_save_checkpoint(const TrialRun *run, Model *model, Trainer *trainer,
+					  int execution, int epochs)
+{
+	size_t		model_len;
+	size_t		state_len;
+	void	   *model_buf = model_serialize(model, run->data->enc, &model_len);
+	void	   *state_buf = trainer_state_serialize(trainer, &state_len);
+	bytea	   *model_blob = palloc_extended(VARHDRSZ + model_len, MCXT_ALLOC_HUGE);
+	bytea	   *state_blob = palloc_extended(VARHDRSZ + state_len, MCXT_ALLOC_HUGE);
+
+	SET_VARSIZE(model_blob, VARHDRSZ + model_len);
+	memcpy(VARDATA(model_blob), model_buf, model_len);
+	SET_VARSIZE(state_blob, VARHDRSZ + state_len);
+	memcpy(VARDATA(state_blob), state_buf, state_len);
+	catalog_insert_checkpoint(run->study->study_id, run->trial_id, execution, epochs,
+							  model_blob, state_blob);
+}
+
+/*
  * Train one model; its metrics and checkpoint go to the catalog.  The
  * network, optimizer and buffers live in an execution context; what one
  * epoch allocates besides (its metrics, the catalog writes) in an epoch
@@ -404,13 +493,16 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 	float	   *state;
 	float	   *best_state = NULL;
 	float	   *pred = NULL;
+	int			first_epoch = run->resume ? run->initial_epoch : 0;
+	int			last_epoch = run->epochs > 0 ? run->epochs : run->args->epochs;
+	int			seed_trial = run->resume ? run->seed_trial_id : run->trial_id;
 
 	MemoryContextSwitchTo(cxt);
 	model_config_init(&cfg, trial_hypermodel_kind(run->hypermodel), run->args->batch_size);
 	for (int i = 0; i < run->space->n; i++)
 		model_config_set(&cfg, run->space->hps[i].name, run->values->values[i]);
 	hmoptions_resolve(run->args, data, run->hypermodel, &cfg.options);
-	cfg.seed = run->seed ^ ((uint64) run->trial_id * UINT64CONST(0xBF58476D1CE4E5B9)) ^
+	cfg.seed = run->seed ^ ((uint64) seed_trial * UINT64CONST(0xBF58476D1CE4E5B9)) ^
 		((uint64) (execution + 1) * UINT64CONST(0x94D049BB133111EB));
 	loader_check_memory((size_t) model_training_bytes(&cfg, data->enc) +
 						dataset_bytes(data->train.nrows, data->train.ncols) +
@@ -423,6 +515,8 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 	trial_set_blas_threads();
 	trainer = trainer_create(model, &data->train, val);
 	params = model_params(model, &nparams);
+	if (run->resume)
+		trial_resume(run, execution, model, trainer, params, nparams);
 	best_params = palloc_extended(sizeof(float) * nparams, MCXT_ALLOC_HUGE);
 	state = model_state(model, &nstate);
 	if (state)
@@ -431,12 +525,13 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 		pred = palloc_extended(sizeof(float) * val->nrows * model_num_outputs(model), MCXT_ALLOC_HUGE);
 
 	out->best_step = -1;
-	for (int epoch = 0; epoch < run->args->epochs; epoch++)
+	for (int epoch = first_epoch; epoch < last_epoch; epoch++)
 	{
 		EpochResult r;
 		MetricValue *m;
 		int			n;
 		int			k;
+		char	   *reason = NULL;
 
 		CHECK_FOR_INTERRUPTS();
 		trainer_run_epoch(trainer, &r);
@@ -448,7 +543,8 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 							   run->trial_id),
 					 errhint("Lower the learning rate, or narrow its range.")));
 		if (keep_seconds)
-			trial_keep_epoch_seconds(out, caller, epoch, r.seconds);
+			trial_keep_epoch_seconds(out, caller, epoch - first_epoch, r.seconds);
+		out->nepochs++;
 		MemoryContextReset(epochcxt);
 		MemoryContextSwitchTo(epochcxt);
 		m = trial_epoch_metrics(run, model, &r, pred, &n);
@@ -464,15 +560,25 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 			if (state)
 				memcpy(best_state, state, sizeof(float) * nstate);
 		}
+		if (execution == 0 && run->report && k >= 0 &&
+			run->report(run->report_arg, epoch, m[k].value, &reason))
+		{
+			out->stopped = true;
+			out->stop_reason = MemoryContextStrdup(caller, reason ? reason : "");
+		}
 		MemoryContextSwitchTo(cxt);
+		if (out->stopped)
+			break;
 	}
 	if (out->best_step < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FLOATING_POINT_EXCEPTION),
 				 errmsg("objective \"%s\" was never a number", run->objective),
 				 errdetail("Every one of the %d epochs of execution %d gave NaN for it.",
-						   run->args->epochs, execution),
+						   out->nepochs, execution),
 				 errhint("Check the data and the metric.")));
+	if (run->save_checkpoint && !out->stopped)
+		trial_save_checkpoint(run, model, trainer, execution, last_epoch);
 	memcpy(params, best_params, sizeof(float) * nparams);
 	if (state)
 		memcpy(state, best_state, sizeof(float) * nstate);
@@ -491,8 +597,9 @@ trial_run(const TrialRun *run)
 	TrialTraining *tt = palloc0(sizeof(TrialTraining));
 	MetricValue *avg = NULL;
 	int			navg = 0;
+	int			executions = run->executions;
 
-	for (int e = 0; e < run->executions; e++)
+	for (int e = 0; e < executions; e++)
 	{
 		ExecutionOutcome out;
 
@@ -508,8 +615,13 @@ trial_run(const TrialRun *run)
 				avg[i].name = out.metrics[i].name;
 			tt->best_step = out.best_step;
 			tt->epoch_seconds = out.epoch_seconds;
-			tt->nepochs = run->args->epochs;
+			tt->nepochs = out.nepochs;
 			tt->model_id = out.model_id;
+			/* a stopped trial trains no further execution */
+			tt->stopped = out.stopped;
+			tt->stop_reason = out.stop_reason;
+			if (out.stopped)
+				executions = 1;
 		}
 		/* average over executions, metric by metric, at each one's best epoch */
 		for (int i = 0; i < navg; i++)
@@ -517,9 +629,9 @@ trial_run(const TrialRun *run)
 			int			k = trial_find_metric(out.metrics, out.nmetrics, avg[i].name);
 
 			if (k >= 0)
-				avg[i].value += out.metrics[k].value / run->executions;
+				avg[i].value += out.metrics[k].value / executions;
 		}
-		tt->score += out.best / run->executions;
+		tt->score += out.best / executions;
 		if (e > 0)
 		{
 			for (int i = 0; i < out.nmetrics; i++)

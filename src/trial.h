@@ -26,6 +26,26 @@ typedef struct TrialRun
 	bool		maximize;
 	uint64		seed;
 	int			executions;		/* models trained, with different seeds */
+
+	/*
+	 * A Hyperband continuation trains epochs initial_epoch to epochs - 1
+	 * from the checkpoint of trial resume_from, with the seed of trial
+	 * seed_trial_id (the first of its line), so that it is the same run
+	 * going on.  epochs 0 means args->epochs.
+	 */
+	int			epochs;
+	int			initial_epoch;
+	bool		resume;
+	int			resume_from;
+	int			seed_trial_id;
+	bool		save_checkpoint;	/* keep the last epoch's state */
+
+	/*
+	 * Called after every epoch of execution 0 with the objective's value;
+	 * true stops the trial, *reason saying why.  NULL: never stop.
+	 */
+	bool		(*report) (void *arg, int step, double value, char **reason);
+	void	   *report_arg;
 } TrialRun;
 
 /* what one trial (all its executions) produced */
@@ -37,6 +57,8 @@ typedef struct TrialTraining
 	double	   *epoch_seconds;	/* per epoch, execution 0 */
 	int			nepochs;
 	int64		model_id;		/* execution 0's model */
+	bool		stopped;		/* report asked to stop */
+	char	   *stop_reason;
 } TrialTraining;
 
 extern TrialTraining *trial_run(const TrialRun *run);

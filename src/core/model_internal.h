@@ -280,6 +280,10 @@ extern void optim_init(Optimizer *o, const ModelConfig *c, int64_t n);
 extern void optim_step(Optimizer *o, float *params, const float *grads);
 extern void optim_free(Optimizer *o);
 
+/* train.c: the state a checkpoint carries besides the weights */
+extern void trainer_resume_state(Trainer *t, Optimizer **opt,
+								 RngStream **dropout, uint64_t **epochs);
+
 /* ---- metrics.c ---- */
 
 typedef struct MetricPair

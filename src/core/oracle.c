@@ -26,6 +26,7 @@
  *-------------------------------------------------------------------------
  */
 #include "core/oracle.h"
+#include "core/pruner.h"
 
 #include <string.h>
 
@@ -41,13 +42,16 @@ typedef struct OracleImpl
 {
 	Oracle		oracle;			/* must be first */
 	OracleSeenSet seen;
+	Pruner		pruner;			/* tuner_options.pruner */
+	char	   *stop_reason;	/* of the last stop oracle_update answered */
 } OracleImpl;
 
 static const OracleMethods *const oracle_tuners[] = {
 	&oracle_random_methods,
 	&oracle_grid_methods,
 	&oracle_bayesian_methods,
-	&oracle_tpe_methods
+	&oracle_tpe_methods,
+	&oracle_hyperband_methods
 };
 
 #define ORACLE_NTUNERS ((int) (sizeof(oracle_tuners) / sizeof(oracle_tuners[0])))
@@ -136,6 +140,8 @@ trial_status_from_name(const char *name, TrialStatus *status)
  * --------------------------------------------------------------------- */
 
 static void oracle_seen_add(OracleSeenSet *set, uint64_t hash);
+static void oracle_record_step(TrialRecord *record, int step, double value);
+static CORE_NORETURN void oracle_unknown_tuner(const char *tuner);
 
 static bool
 oracle_seen_contains(const OracleSeenSet *set, uint64_t hash)
@@ -280,6 +286,41 @@ oracle_record(Oracle *oracle, int trial_id, const HpAssignment *values,
 	return record;
 }
 
+/* an intermediate value, kept in step order; a repeated step replaces */
+static void
+oracle_record_step(TrialRecord *record, int step, double value)
+{
+	int			k = record->nsteps;
+
+	for (int i = 0; i < record->nsteps; i++)
+		if (record->steps[i] == step)
+		{
+			record->step_values[i] = value;
+			return;
+		}
+	record->steps = core_realloc(record->steps, sizeof(int) * (k + 1));
+	record->step_values = core_realloc(record->step_values, sizeof(double) * (k + 1));
+	while (k > 0 && record->steps[k - 1] > step)
+	{
+		record->steps[k] = record->steps[k - 1];
+		record->step_values[k] = record->step_values[k - 1];
+		k--;
+	}
+	record->steps[k] = step;
+	record->step_values[k] = value;
+	record->nsteps++;
+}
+
+static CORE_NORETURN void
+oracle_unknown_tuner(const char *tuner)
+{
+	core_error(CORE_ERR_INVALID_PARAMETER,
+			   core_psprintf("unknown tuner \"%s\"", tuner ? tuner : ""),
+			   core_psprintf("Tuner \"%s\" is not one of the known tuners.",
+							 tuner ? tuner : ""),
+			   core_psprintf("Use one of: %s.", oracle_tuner_names()));
+}
+
 /* ---------------------------------------------------------------------
  * The interface
  * --------------------------------------------------------------------- */
@@ -295,15 +336,6 @@ oracle_copy_config(const OracleConfig *config)
 	return copy;
 }
 
-void
-oracle_check_options(const char *tuner, const char *options)
-{
-	const OracleMethods *methods = oracle_lookup(tuner);
-
-	if (methods && methods->check_options)
-		methods->check_options(options ? options : "{}");
-}
-
 Oracle *
 oracle_create(const OracleConfig *config, const TrialRecord *history,
 			  int ntrials)
@@ -313,12 +345,7 @@ oracle_create(const OracleConfig *config, const TrialRecord *history,
 	Oracle	   *oracle;
 
 	if (methods == NULL)
-		core_error(CORE_ERR_INVALID_PARAMETER,
-				   core_psprintf("unknown tuner \"%s\"",
-								 config->tuner ? config->tuner : ""),
-				   core_psprintf("Tuner \"%s\" is not one of the known tuners.",
-								 config->tuner ? config->tuner : ""),
-				   core_psprintf("Use one of: %s.", oracle_tuner_names()));
+		oracle_unknown_tuner(config->tuner);
 	if (config->space == NULL)
 		core_error(CORE_ERR_INTERNAL, "oracle created without a search space",
 				   NULL, NULL);
@@ -336,7 +363,10 @@ oracle_create(const OracleConfig *config, const TrialRecord *history,
 
 		record->score = history[i].score;
 		record->has_score = history[i].has_score;
+		for (int k = 0; k < history[i].nsteps; k++)
+			oracle_record_step(record, history[i].steps[k], history[i].step_values[k]);
 	}
+	pruner_from_options(oracle->config.options, &impl->pruner);
 	if (methods->init)
 		methods->init(oracle);
 	return oracle;
@@ -364,9 +394,60 @@ oracle_create_trial(Oracle *oracle, int trial_id, HpAssignment *out)
 bool
 oracle_update(Oracle *oracle, int trial_id, int step, double score)
 {
-	if (oracle->methods->update == NULL)
-		return false;
-	return oracle->methods->update(oracle, trial_id, step, score);
+	OracleImpl *impl = (OracleImpl *) oracle;
+	TrialRecord *record = oracle_find_trial(oracle, trial_id);
+	char	   *reason = NULL;
+
+	if (record == NULL)
+		record = oracle_record(oracle, trial_id, NULL, TRIAL_RUNNING);
+	oracle_record_step(record, step, score);
+	if (impl->stop_reason)
+		core_free(impl->stop_reason);
+	impl->stop_reason = NULL;
+	if (oracle->methods->update &&
+		oracle->methods->update(oracle, trial_id, step, score))
+	{
+		impl->stop_reason = core_psprintf("Stopped by the %s tuner at step %d.",
+										  oracle->methods->name, step);
+		return true;
+	}
+	if (pruner_should_stop(&impl->pruner, oracle->trials, oracle->ntrials,
+						   oracle->config.maximize, trial_id, &reason))
+	{
+		impl->stop_reason = reason;
+		return true;
+	}
+	return false;
+}
+
+const char *
+oracle_stop_reason(const Oracle *oracle)
+{
+	return ((const OracleImpl *) oracle)->stop_reason;
+}
+
+void
+oracle_check_options(const char *tuner, const char *options)
+{
+	const OracleMethods *methods = oracle_lookup(tuner);
+	Pruner		pruner;
+
+	if (methods == NULL)
+		oracle_unknown_tuner(tuner);
+	pruner_from_options(options, &pruner);
+	if (methods->check_options)
+		methods->check_options(options);
+}
+
+void
+oracle_extend_space(const char *tuner, HpSpace *space)
+{
+	const OracleMethods *methods = oracle_lookup(tuner);
+
+	if (methods == NULL)
+		oracle_unknown_tuner(tuner);
+	if (methods->extend_space)
+		methods->extend_space(space);
 }
 
 void

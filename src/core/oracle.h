@@ -46,6 +46,9 @@ typedef struct TrialRecord
 	double		score;			/* valid when has_score */
 	bool		has_score;
 	uint64_t	hash;			/* hp_assignment_hash of values */
+	int			nsteps;			/* intermediate values, by ascending step */
+	int		   *steps;
+	double	   *step_values;
 } TrialRecord;
 
 typedef struct OracleConfig
@@ -77,8 +80,10 @@ typedef struct OracleMethods
 	void		(*end_trial) (Oracle *oracle, int trial_id, TrialStatus status,
 							  double score, bool has_score);
 	char	   *(*save_state) (Oracle *oracle);
-	/* raise a core error if tuner_options (JSON text) is not valid; NULL: any */
+	/* raise CORE_ERR_INVALID_PARAMETER for unfit tuner_options, or NULL */
 	void		(*check_options) (const char *options);
+	/* add the tuner's own hyperparameters to the space, or NULL */
+	void		(*extend_space) (HpSpace *space);
 } OracleMethods;
 
 struct Oracle
@@ -98,11 +103,19 @@ extern const char *oracle_tuner_names(void);
 
 /*
  * Check a tuner's tuner_options (JSON text of an object) as oracle_create
- * would read them; raises CORE_ERR_INVALID_PARAMETER.  The host calls it
- * when a study is created, so that a bad setting fails there and not at
+ * would read them: the tuner's own settings and the pruner's.  Raises
+ * CORE_ERR_INVALID_PARAMETER naming the first unfit setting.  The host calls
+ * it when a study is created, so that a bad setting fails there and not at
  * the first search.
  */
 extern void oracle_check_options(const char *tuner, const char *options);
+
+/*
+ * The search space the tuner works in: the study's, plus whatever the
+ * tuner records in each trial's hyperparameters (Hyperband's tuner/... values).
+ * Called by the host before it reads the history with that space.
+ */
+extern void oracle_extend_space(const char *tuner, HpSpace *space);
 
 /*
  * Build an oracle.  history (ntrials records) is copied; records with
@@ -113,7 +126,17 @@ extern Oracle *oracle_create(const OracleConfig *config,
 							 const TrialRecord *history, int ntrials);
 extern OracleResult oracle_create_trial(Oracle *oracle, int trial_id,
 										HpAssignment *out);
+
+/*
+ * A trial reports its objective at a step (an epoch).  The value joins the
+ * trial's intermediate values (replacing one of the same step), the
+ * tuner's update method sees it, then the pruner of tuner_options judges
+ * the trial.  This is the one place a pruning decision is made: the answer
+ * says whether the trial should stop, and oracle_stop_reason why.
+ */
 extern bool oracle_update(Oracle *oracle, int trial_id, int step, double score);
+/* the reason of the last stop oracle_update answered, or NULL */
+extern const char *oracle_stop_reason(const Oracle *oracle);
 extern void oracle_end_trial(Oracle *oracle, int trial_id, const HpAssignment *values,
 							 TrialStatus status, double score, bool has_score);
 extern char *oracle_save_state(Oracle *oracle);
@@ -140,5 +163,6 @@ extern const OracleMethods oracle_random_methods;
 extern const OracleMethods oracle_grid_methods;
 extern const OracleMethods oracle_bayesian_methods;
 extern const OracleMethods oracle_tpe_methods;
+extern const OracleMethods oracle_hyperband_methods;
 
 #endif							/* HPTUNE_CORE_ORACLE_H */

@@ -151,6 +151,20 @@ trainer_free(Trainer *t)
 	core_free(t);
 }
 
+/*
+ * What a checkpoint saves and restores besides the weights (optim_state.c):
+ * the optimizer, the dropout stream and the count of epochs run, which
+ * picks the next epoch's shuffle permutation.
+ */
+void
+trainer_resume_state(Trainer *t, Optimizer **opt, RngStream **dropout,
+					 uint64_t **epochs)
+{
+	*opt = &t->opt;
+	*dropout = &t->dropout_rng;
+	*epochs = &t->epoch;
+}
+
 /* the batch's rows: a view of the dataset, or gathered into xbatch */
 static void
 train_batch_rows(Trainer *t, int64_t start, int rows, const float **x,

@@ -61,7 +61,7 @@ SELECT is((SELECT count(*)::int FROM pg_proc p JOIN pg_namespace n ON n.oid = p.
 	'every function has a comment');
 SELECT set_eq($$SELECT c.relname::text FROM pg_extension e, unnest(e.extconfig) r(oid) JOIN pg_class c ON c.oid = r.oid
 				WHERE e.extname = 'hptune' AND c.relkind = 'r'$$,
-	ARRAY['studies', 'hyperparameters', 'trials', 'trial_metrics', 'models'],
+	ARRAY['studies', 'hyperparameters', 'trials', 'trial_metrics', 'models', 'checkpoints'],
 	'every table of user state is dumped by pg_dump');
 
 SELECT * FROM finish();

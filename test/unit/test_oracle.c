@@ -69,10 +69,11 @@ TEST(tuner_names_and_statuses)
 	OracleConfig c = config("simulated_annealing", &space, 1);
 	TrialStatus status;
 
-	CHECK_STR(oracle_tuner_names(), "random, grid, bayesian, tpe");
+	CHECK_STR(oracle_tuner_names(), "random, grid, bayesian, tpe, hyperband");
 	CHECK(oracle_tuner_exists("random"));
 	CHECK(oracle_tuner_exists("grid"));
-	CHECK(!oracle_tuner_exists("hyperband"));
+	CHECK(oracle_tuner_exists("hyperband"));
+	CHECK(!oracle_tuner_exists("simulated_annealing"));
 	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, oracle_create(&c, NULL, 0));
 	CHECK(strstr(core_test_last_hint, "random, grid, bayesian, tpe") != NULL);
 	CHECK_STR(trial_status_name(TRIAL_RUNNING), "RUNNING");
