@@ -17,6 +17,7 @@ OBJS = \
 	src/args.o \
 	src/catalog.o \
 	src/runner.o \
+	src/lease.o \
 	src/objective.o \
 	src/loader.o \
 	src/query.o \

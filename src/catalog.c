@@ -34,6 +34,8 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
+#include "utils/datum.h"
+#include "utils/uuid.h"
 
 #include "catalog.h"
 #include "hpjson.h"
@@ -424,6 +426,9 @@ catalog_status(const char *name)
 {
 	TrialStatus status;
 
+	/* a trial waiting to be claimed again is taken, like a running one */
+	if (strcmp(name, "PENDING") == 0)
+		return TRIAL_RUNNING;
 	if (!trial_status_from_name(name, &status))
 		elog(ERROR, "unknown trial status \"%s\"", name);
 	return status;
@@ -546,11 +551,17 @@ catalog_insert_trial(const Study *study, int trial_id, Jsonb *hps, uint64 hash,
 	SPI_connect();
 	catalog_lock_parent(study->study_id, -1);
 	if (rerun)
+		catalog_exec("DELETE FROM hptune.trial_metrics"
+					 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+					 " AND trial_id OPERATOR(pg_catalog.=) $2",
+					 2, types, values, NULL, false);
+	if (rerun)
 		catalog_exec("UPDATE hptune.trials SET status = 'RUNNING',"
 					 " attempt = attempt OPERATOR(pg_catalog.+) 1,"
 					 " backend_pid = pg_catalog.pg_backend_pid(),"
 					 " started_at = pg_catalog.clock_timestamp(), score = NULL, metrics = NULL,"
-					 " best_step = NULL, message = NULL, ended_at = NULL"
+					 " best_step = NULL, message = NULL, ended_at = NULL,"
+					 " worker = NULL, lease_token = NULL, lease_expires_at = NULL"
 					 " WHERE study_id OPERATOR(pg_catalog.=) $1"
 					 " AND trial_id OPERATOR(pg_catalog.=) $2",
 					 2, types, values, NULL, false);
@@ -730,8 +741,9 @@ catalog_study_exists(int64 study_id)
 }
 
 /*
- * A trial a gone session left RUNNING (a cancelled or killed tune()): its
- * backend is not this one and no longer exists.
+ * A trial to run again: one a gone session left RUNNING (a cancelled or
+ * killed tune(), whose backend is not this one and no longer exists), one
+ * whose lease has lapsed, or one put back as PENDING.
  */
 bool
 catalog_trial_is_orphan(int64 study_id, int trial_id)
@@ -742,11 +754,13 @@ catalog_trial_is_orphan(int64 study_id, int trial_id)
 	return catalog_has_row("SELECT 1 FROM hptune.trials t"
 				 " WHERE t.study_id OPERATOR(pg_catalog.=) $1"
 				 " AND t.trial_id OPERATOR(pg_catalog.=) $2"
-				 " AND t.status OPERATOR(pg_catalog.=) 'RUNNING'"
-				 " AND (t.backend_pid IS NULL"
+				 " AND (t.status OPERATOR(pg_catalog.=) 'PENDING'"
+				 " OR t.status OPERATOR(pg_catalog.=) 'RUNNING'"
+				 " AND (t.lease_expires_at OPERATOR(pg_catalog.<) pg_catalog.clock_timestamp()"
+				 " OR t.lease_expires_at IS NULL AND (t.backend_pid IS NULL"
 				 " OR t.backend_pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()"
 				 " OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
-				 " WHERE a.pid OPERATOR(pg_catalog.=) t.backend_pid))",
+				 " WHERE a.pid OPERATOR(pg_catalog.=) t.backend_pid))))",
 				 2, types, values, true);
 }
 
@@ -865,4 +879,299 @@ catalog_best_hyperparameters(int64 study_id)
 	}
 	SPI_finish();
 	return best;
+}
+
+/*
+ * Leased trials (suggest, report, complete; lease.c)
+ *
+ * A trial handed out by suggest is a RUNNING row with a lease: a token and
+ * an expiry time from the database clock.  A lease that lapses puts the
+ * trial back as PENDING (or FAILED after max_attempts attempts), and the
+ * next suggest claims it again with a new token.  Claims and expiries skip
+ * rows another session has locked, so concurrent callers never wait on each
+ * other's rows and never get the same trial.
+ */
+
+/*
+ * Put back the study's trials whose lease has lapsed, and the RUNNING trials
+ * without a lease whose session is gone (a tune() that was killed): PENDING,
+ * or FAILED when they have had max_attempts attempts.
+ */
+void
+catalog_expire_leases(int64 study_id, int max_attempts)
+{
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		values[2] = {Int64GetDatum(study_id), Int32GetDatum(max_attempts)};
+
+	SPI_connect();
+	catalog_exec("UPDATE hptune.trials t SET"
+				 " status = CASE WHEN t.attempt OPERATOR(pg_catalog.>=) $2"
+				 " THEN 'FAILED' ELSE 'PENDING' END,"
+				 " message = CASE WHEN t.attempt OPERATOR(pg_catalog.>=) $2"
+				 " THEN pg_catalog.format('lease lost %s times: its worker stopped heart-beating each time', t.attempt)"
+				 " ELSE NULL END,"
+				 " ended_at = CASE WHEN t.attempt OPERATOR(pg_catalog.>=) $2"
+				 " THEN pg_catalog.clock_timestamp() ELSE NULL END,"
+				 " lease_token = NULL, lease_expires_at = NULL, backend_pid = NULL"
+				 " WHERE t.study_id OPERATOR(pg_catalog.=) $1 AND t.trial_id IN"
+				 " (SELECT e.trial_id FROM hptune.trials e"
+				 " WHERE e.study_id OPERATOR(pg_catalog.=) $1"
+				 " AND e.status OPERATOR(pg_catalog.=) 'RUNNING'"
+				 " AND (e.lease_expires_at OPERATOR(pg_catalog.<) pg_catalog.clock_timestamp()"
+				 " OR (e.lease_expires_at IS NULL AND e.backend_pid IS NOT NULL"
+				 " AND e.backend_pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()"
+				 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
+				 " WHERE a.pid OPERATOR(pg_catalog.=) e.backend_pid)))"
+				 " FOR NO KEY UPDATE SKIP LOCKED)",
+				 2, types, values, NULL, false);
+	SPI_finish();
+}
+
+/* copy a claimed or new trial's RETURNING row (trial_id, hyperparameters, lease_token) */
+static void
+catalog_leased_row(LeasedTrial *out, MemoryContext caller)
+{
+	HeapTuple	tup = SPI_tuptable->vals[0];
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	bool		isnull;
+	MemoryContext spi = MemoryContextSwitchTo(caller);
+
+	out->trial_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+	out->hyperparameters = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 2, &isnull));
+	out->lease = datumCopy(SPI_getbinval(tup, desc, 3, &isnull), false, UUID_LEN);
+	MemoryContextSwitchTo(spi);
+}
+
+/*
+ * Claim the study's first PENDING trial nobody else is claiming; false when
+ * there is none.  The previous attempt's metrics go.
+ */
+bool
+catalog_claim_trial(int64 study_id, const char *worker, int lease_seconds,
+					LeasedTrial *out)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[3] = {INT8OID, TEXTOID, INT4OID};
+	Datum		values[3];
+	char		nulls[3] = {' ', worker ? ' ' : 'n', ' '};
+	bool		found;
+
+	values[0] = Int64GetDatum(study_id);
+	values[1] = worker ? CStringGetTextDatum(worker) : (Datum) 0;
+	values[2] = Int32GetDatum(lease_seconds);
+	SPI_connect();
+	catalog_exec("UPDATE hptune.trials t SET status = 'RUNNING',"
+				 " attempt = t.attempt OPERATOR(pg_catalog.+) 1, worker = $2,"
+				 " lease_token = pg_catalog.gen_random_uuid(),"
+				 " lease_expires_at = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+)"
+				 " pg_catalog.make_interval(secs => $3),"
+				 " backend_pid = pg_catalog.pg_backend_pid(),"
+				 " started_at = pg_catalog.clock_timestamp(), score = NULL, metrics = NULL,"
+				 " best_step = NULL, message = NULL, ended_at = NULL"
+				 " WHERE t.study_id OPERATOR(pg_catalog.=) $1 AND t.trial_id OPERATOR(pg_catalog.=)"
+				 " (SELECT p.trial_id FROM hptune.trials p"
+				 " WHERE p.study_id OPERATOR(pg_catalog.=) $1"
+				 " AND p.status OPERATOR(pg_catalog.=) 'PENDING'"
+				 " ORDER BY p.trial_id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED)"
+				 " RETURNING t.trial_id, t.hyperparameters, t.lease_token",
+				 3, types, values, nulls, false);
+	found = SPI_processed == 1;
+	if (found)
+	{
+		Oid			dtypes[2] = {INT8OID, INT4OID};
+		Datum		dvalues[2];
+
+		catalog_leased_row(out, caller);
+		dvalues[0] = Int64GetDatum(study_id);
+		dvalues[1] = Int32GetDatum(out->trial_id);
+		catalog_exec("DELETE FROM hptune.trial_metrics"
+					 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+					 " AND trial_id OPERATOR(pg_catalog.=) $2",
+					 2, dtypes, dvalues, NULL, false);
+	}
+	SPI_finish();
+	return found;
+}
+
+/* record a new trial from the oracle as RUNNING under a new lease */
+void
+catalog_insert_leased_trial(const Study *study, int trial_id, Jsonb *hps, uint64 hash,
+							const char *worker, int lease_seconds, LeasedTrial *out)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[6] = {INT8OID, INT4OID, JSONBOID, INT8OID, TEXTOID, INT4OID};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', worker ? ' ' : 'n', ' '};
+
+	values[0] = Int64GetDatum(study->study_id);
+	values[1] = Int32GetDatum(trial_id);
+	values[2] = JsonbPGetDatum(hps);
+	values[3] = Int64GetDatum((int64) hash);
+	values[4] = worker ? CStringGetTextDatum(worker) : (Datum) 0;
+	values[5] = Int32GetDatum(lease_seconds);
+	SPI_connect();
+	catalog_lock_parent(study->study_id, -1);
+	catalog_exec("INSERT INTO hptune.trials (study_id, trial_id, status, hyperparameters,"
+				 " values_hash, backend_pid, started_at, worker, lease_token, lease_expires_at)"
+				 " VALUES ($1, $2, 'RUNNING', $3, $4, pg_catalog.pg_backend_pid(),"
+				 " pg_catalog.clock_timestamp(), $5, pg_catalog.gen_random_uuid(),"
+				 " pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => $6))"
+				 " RETURNING trial_id, hyperparameters, lease_token",
+				 6, types, values, nulls, false);
+	catalog_leased_row(out, caller);
+	SPI_finish();
+}
+
+/*
+ * Lock a trial's row for a report or complete and say where its lease
+ * stands; false when no such trial is visible.
+ */
+bool
+catalog_lock_lease(int64 study_id, int trial_id, LeaseState *st)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		values[2] = {Int64GetDatum(study_id), Int32GetDatum(trial_id)};
+	bool		found;
+
+	memset(st, 0, sizeof(LeaseState));
+	SPI_connect();
+	catalog_exec("SELECT status, lease_token, lease_expires_at::pg_catalog.text,"
+				 " lease_expires_at OPERATOR(pg_catalog.<) pg_catalog.clock_timestamp(),"
+				 " attempt, worker"
+				 " FROM hptune.trials WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND trial_id OPERATOR(pg_catalog.=) $2 FOR NO KEY UPDATE",
+				 2, types, values, NULL, false);
+	found = SPI_processed == 1;
+	if (found)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		d;
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		st->status = catalog_text(tup, desc, 1);
+		d = SPI_getbinval(tup, desc, 2, &isnull);
+		st->lease = isnull ? (Datum) 0 : datumCopy(d, false, UUID_LEN);
+		st->has_lease = !isnull;
+		st->expires_at = catalog_text(tup, desc, 3);
+		st->expired = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull)) && !isnull;
+		st->attempt = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
+		st->worker = catalog_text(tup, desc, 6);
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	return found;
+}
+
+/* push a held lease's expiry lease_seconds past now */
+void
+catalog_renew_lease(int64 study_id, int trial_id, int lease_seconds)
+{
+	Oid			types[3] = {INT8OID, INT4OID, INT4OID};
+	Datum		values[3] = {Int64GetDatum(study_id), Int32GetDatum(trial_id),
+	Int32GetDatum(lease_seconds)};
+
+	SPI_connect();
+	catalog_exec("UPDATE hptune.trials SET lease_expires_at = pg_catalog.clock_timestamp()"
+				 " OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => $3)"
+				 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND trial_id OPERATOR(pg_catalog.=) $2",
+				 3, types, values, NULL, false);
+	SPI_finish();
+}
+
+/*
+ * Store one step's metrics of a leased trial (execution 0); a step
+ * reported again replaces its values.
+ */
+void
+catalog_upsert_metrics(int64 study_id, int trial_id, int step, Jsonb *metrics)
+{
+	Oid			types[4] = {INT8OID, INT4OID, INT4OID, JSONBOID};
+	Datum		values[4] = {Int64GetDatum(study_id), Int32GetDatum(trial_id),
+	Int32GetDatum(step), JsonbPGetDatum(metrics)};
+
+	SPI_connect();
+	catalog_exec("INSERT INTO hptune.trial_metrics (study_id, trial_id, execution, step, name, value)"
+				 " SELECT $1, $2, 0, $3, m.key, (m.value OPERATOR(pg_catalog.#>>) '{}')::pg_catalog.float8"
+				 " FROM pg_catalog.jsonb_each($4) AS m"
+				 " WHERE pg_catalog.jsonb_typeof(m.value) OPERATOR(pg_catalog.=) 'number'"
+				 " ON CONFLICT (study_id, trial_id, execution, step, name)"
+				 " DO UPDATE SET value = excluded.value",
+				 4, types, values, NULL, false);
+	SPI_finish();
+}
+
+/* a leased trial's result (COMPLETED, or FAILED with a message); its lease ends */
+void
+catalog_end_leased_trial(int64 study_id, int trial_id, TrialStatus status, bool has_score,
+						 double score, Jsonb *metrics, const char *message)
+{
+	Oid			types[6] = {INT8OID, INT4OID, TEXTOID, FLOAT8OID, JSONBOID, TEXTOID};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', has_score ? ' ' : 'n', metrics ? ' ' : 'n',
+	message ? ' ' : 'n'};
+
+	values[0] = Int64GetDatum(study_id);
+	values[1] = Int32GetDatum(trial_id);
+	values[2] = CStringGetTextDatum(trial_status_name(status));
+	values[3] = Float8GetDatum(score);
+	values[4] = metrics ? JsonbPGetDatum(metrics) : (Datum) 0;
+	values[5] = message ? CStringGetTextDatum(message) : (Datum) 0;
+	SPI_connect();
+	catalog_exec("UPDATE hptune.trials SET status = $3, score = $4, metrics = $5,"
+				 " message = $6, ended_at = pg_catalog.clock_timestamp(),"
+				 " lease_token = NULL, lease_expires_at = NULL"
+				 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND trial_id OPERATOR(pg_catalog.=) $2",
+				 6, types, values, nulls, false);
+	SPI_finish();
+}
+
+/*
+ * The trials the workers of one search (worker labels starting with prefix)
+ * finished since it started, in the order they ended, read with a fresh
+ * snapshot: what they committed so far.
+ */
+FinishedTrial *
+catalog_finished_by(int64 study_id, const char *prefix, int *count)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2] = {Int64GetDatum(study_id), CStringGetTextDatum(prefix)};
+	FinishedTrial *out;
+
+	SPI_connect();
+	catalog_exec("SELECT trial_id, status, score, hyperparameters, message,"
+				 " pg_catalog.date_part('epoch', ended_at OPERATOR(pg_catalog.-) started_at)"
+				 " FROM hptune.trials WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND pg_catalog.starts_with(worker, $2)"
+				 " AND status OPERATOR(pg_catalog.<>) 'RUNNING'"
+				 " AND status OPERATOR(pg_catalog.<>) 'PENDING'"
+				 " ORDER BY ended_at, trial_id",
+				 2, types, values, NULL, false);
+	out = MemoryContextAllocZero(caller, sizeof(FinishedTrial) * Max(SPI_processed, 1));
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		out[r].trial_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		out[r].status = catalog_status(catalog_text(tup, desc, 2));
+		out[r].score = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &isnull));
+		out[r].has_score = !isnull;
+		out[r].hyperparameters = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 4, &isnull));
+		out[r].message = catalog_text(tup, desc, 5);
+		out[r].seconds = DatumGetFloat8(SPI_getbinval(tup, desc, 6, &isnull));
+		if (isnull)
+			out[r].seconds = 0;
+		MemoryContextSwitchTo(spi);
+	}
+	*count = (int) SPI_processed;
+	SPI_finish();
+	return out;
 }

@@ -74,6 +74,7 @@ typedef struct Runner
 	bool		nonatomic;
 	HpSpace    *space;
 	Oracle	   *oracle;
+	MemoryContext oraclecxt;	/* the oracle, rebuilt before each new trial */
 	TrainData  *data;			/* NULL for an objective function */
 	uint64		seed;
 	int			ntrials;		/* recorded in the table */
@@ -383,12 +384,40 @@ runner_check_study(const Study *study)
 		objective_check(study->objective_function, study->name);
 }
 
-static void
-runner_setup(Runner *r, Study *study)
+/* the seed of a study's trials: its own, or one derived from its id */
+uint64
+runner_seed(const Study *study)
+{
+	return study->has_seed ? (uint64) study->seed :
+		(uint64) study->study_id * UINT64CONST(0x9E3779B97F4A7C15);
+}
+
+/*
+ * The study's oracle, rebuilt from every trial recorded so far (a PENDING
+ * trial counts as taken).  search() and the ask/tell functions build it the
+ * same way, so that they agree on what comes next.
+ */
+Oracle *
+runner_build_oracle(const Study *study, const HpSpace *space)
 {
 	TrialRecord *history;
 	int			nhistory;
 	OracleConfig config;
+
+	history = catalog_load_trials(study, space, &nhistory);
+	memset(&config, 0, sizeof(config));
+	config.tuner = study->tuner;
+	config.space = space;
+	config.seed = runner_seed(study);
+	config.max_trials = study->max_trials;
+	config.maximize = study->maximize;
+	config.options = study->tuner_options;
+	return oracle_create(&config, history, nhistory);
+}
+
+static void
+runner_setup(Runner *r, Study *study)
+{
 
 	r->study = study;
 	runner_check_study(study);
@@ -412,26 +441,22 @@ runner_setup(Runner *r, Study *study)
 		trial_check_objective(r->data, r->study->objective);
 	}
 
-	history = catalog_load_trials(r->study, r->space, &nhistory);
-	r->ntrials = nhistory;
-	for (int i = 0; i < nhistory; i++)
-		if (history[i].status == TRIAL_COMPLETED && history[i].has_score &&
-			(!r->has_best || runner_better(r, history[i].score, r->best)))
+	r->oraclecxt = AllocSetContextCreate(CurrentMemoryContext, "hptune oracle",
+										 ALLOCSET_DEFAULT_SIZES);
+	r->oracle = runner_build_oracle(r->study, r->space);
+	r->seed = runner_seed(r->study);
+	r->ntrials = r->oracle->ntrials;
+	for (int i = 0; i < r->oracle->ntrials; i++)
+	{
+		const TrialRecord *t = &r->oracle->trials[i];
+
+		if (t->status == TRIAL_COMPLETED && t->has_score &&
+			(!r->has_best || runner_better(r, t->score, r->best)))
 		{
-			r->best = history[i].score;
+			r->best = t->score;
 			r->has_best = true;
 		}
-
-	r->seed = r->study->has_seed ? (uint64) r->study->seed :
-		(uint64) r->study->study_id * UINT64CONST(0x9E3779B97F4A7C15);
-	memset(&config, 0, sizeof(config));
-	config.tuner = r->study->tuner;
-	config.space = r->space;
-	config.seed = r->seed;
-	config.max_trials = r->study->max_trials;
-	config.maximize = r->study->maximize;
-	config.options = r->study->tuner_options;
-	r->oracle = oracle_create(&config, history, nhistory);
+	}
 }
 
 /* the trials: first those a gone session left unfinished, then new ones */
@@ -452,14 +477,32 @@ runner_run(Runner *r)
 						runner_trial(r, orphans[i].trial_id, &orphans[i].values, true));
 	}
 
-	/* then new trials, until the budget is spent or the space exhausted */
-	while (r->ntrials < r->study->max_trials)
+	/*
+	 * then new trials, until the budget is spent or the space exhausted;
+	 * each drawn under the study's oracle lock from the catalog as it is
+	 * now, which may hold trials hptune.suggest() handed out meanwhile
+	 */
+	for (;;)
 	{
 		HpAssignment values;
 		OracleResult res;
-		int			trial_id = r->ntrials;
+		int			trial_id;
 
 		CHECK_FOR_INTERRUPTS();
+		runner_lock_oracle(r->study);
+		runner_pop_snapshot(r);
+		runner_push_snapshot(r);
+		MemoryContextReset(r->oraclecxt);
+		{
+			MemoryContext old = MemoryContextSwitchTo(r->oraclecxt);
+
+			r->oracle = runner_build_oracle(r->study, r->space);
+			MemoryContextSwitchTo(old);
+		}
+		r->ntrials = r->oracle->ntrials;
+		if (r->ntrials >= r->study->max_trials)
+			break;
+		trial_id = r->ntrials;
 		for (int i = 0; i < r->oracle->ntrials; i++)
 			trial_id = Max(trial_id, r->oracle->trials[i].trial_id + 1);
 		res = oracle_create_trial(r->oracle, trial_id, &values);
@@ -501,6 +544,23 @@ runner_locktag(const Study *study, LOCKTAG *tag)
 	uint64		id = (uint64) study->study_id;
 
 	SET_LOCKTAG_OBJECT(*tag, MyDatabaseId, studies, (uint32) id, (uint16) (id >> 32));
+}
+
+/*
+ * The lock under which a new trial is drawn from a study's oracle and
+ * recorded (hptune.suggest): a lock on the study's id as an object of
+ * hptune.trials, held until the transaction ends, so that the next caller's
+ * oracle sees the trial.  Like the search lock, no SQL function can take it.
+ */
+void
+runner_lock_oracle(const Study *study)
+{
+	Oid			trials = get_relname_relid("trials", get_namespace_oid("hptune", false));
+	uint64		id = (uint64) study->study_id;
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_OBJECT(tag, MyDatabaseId, trials, (uint32) id, (uint16) (id >> 32));
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 }
 
 static void

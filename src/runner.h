@@ -9,10 +9,15 @@
 #ifndef HPTUNE_RUNNER_H
 #define HPTUNE_RUNNER_H
 
+#include "catalog.h"
 #include "loader.h"
 #include "nodes/execnodes.h"
 
 extern void runner_search(const char *study_name, const SearchArgs *args,
 						  bool nonatomic, ReturnSetInfo *rsinfo);
+
+extern uint64 runner_seed(const Study *study);
+extern Oracle *runner_build_oracle(const Study *study, const HpSpace *space);
+extern void runner_lock_oracle(const Study *study);
 
 #endif							/* HPTUNE_RUNNER_H */
