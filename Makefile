@@ -18,6 +18,7 @@ OBJS = \
 	src/catalog.o \
 	src/runner.o \
 	src/lease.o \
+	src/worker.o \
 	src/objective.o \
 	src/loader.o \
 	src/query.o \

@@ -26,6 +26,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
@@ -742,8 +743,8 @@ catalog_study_exists(int64 study_id)
 
 /*
  * A trial to run again: one a gone session left RUNNING (a cancelled or
- * killed tune(), whose backend is not this one and no longer exists), one
- * whose lease has lapsed, or one put back as PENDING.
+ * killed tune() or background worker, whose backend is not this one and no
+ * longer exists), one whose lease has lapsed, or one put back as PENDING.
  */
 bool
 catalog_trial_is_orphan(int64 study_id, int trial_id)
@@ -757,10 +758,10 @@ catalog_trial_is_orphan(int64 study_id, int trial_id)
 				 " AND (t.status OPERATOR(pg_catalog.=) 'PENDING'"
 				 " OR t.status OPERATOR(pg_catalog.=) 'RUNNING'"
 				 " AND (t.lease_expires_at OPERATOR(pg_catalog.<) pg_catalog.clock_timestamp()"
-				 " OR t.lease_expires_at IS NULL AND (t.backend_pid IS NULL"
+				 " OR t.lease_expires_at IS NULL AND t.backend_pid IS NULL"
 				 " OR t.backend_pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()"
-				 " OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
-				 " WHERE a.pid OPERATOR(pg_catalog.=) t.backend_pid))))",
+				 " OR t.backend_pid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
+				 " WHERE a.pid OPERATOR(pg_catalog.=) t.backend_pid)))",
 				 2, types, values, true);
 }
 
@@ -894,8 +895,10 @@ catalog_best_hyperparameters(int64 study_id)
 
 /*
  * Put back the study's trials whose lease has lapsed, and the RUNNING trials
- * without a lease whose session is gone (a tune() that was killed): PENDING,
- * or FAILED when they have had max_attempts attempts.
+ * whose backend is gone (a killed tune() or background worker, a server
+ * crash): PENDING, or FAILED when they have had max_attempts attempts.  A
+ * trial suggest() handed out names no backend: only its lease counts, since
+ * an external trainer may call from a new session each time.
  */
 void
 catalog_expire_leases(int64 study_id, int max_attempts)
@@ -918,7 +921,7 @@ catalog_expire_leases(int64 study_id, int max_attempts)
 				 " WHERE e.study_id OPERATOR(pg_catalog.=) $1"
 				 " AND e.status OPERATOR(pg_catalog.=) 'RUNNING'"
 				 " AND (e.lease_expires_at OPERATOR(pg_catalog.<) pg_catalog.clock_timestamp()"
-				 " OR (e.lease_expires_at IS NULL AND e.backend_pid IS NOT NULL"
+				 " OR (e.backend_pid IS NOT NULL"
 				 " AND e.backend_pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()"
 				 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
 				 " WHERE a.pid OPERATOR(pg_catalog.=) e.backend_pid)))"
@@ -947,25 +950,26 @@ catalog_leased_row(LeasedTrial *out, MemoryContext caller)
  * there is none.  The previous attempt's metrics go.
  */
 bool
-catalog_claim_trial(int64 study_id, const char *worker, int lease_seconds,
+catalog_claim_trial(int64 study_id, const char *worker, bool bound, int lease_seconds,
 					LeasedTrial *out)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	Oid			types[3] = {INT8OID, TEXTOID, INT4OID};
-	Datum		values[3];
-	char		nulls[3] = {' ', worker ? ' ' : 'n', ' '};
+	Oid			types[4] = {INT8OID, TEXTOID, INT4OID, BOOLOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', worker ? ' ' : 'n', ' ', ' '};
 	bool		found;
 
 	values[0] = Int64GetDatum(study_id);
 	values[1] = worker ? CStringGetTextDatum(worker) : (Datum) 0;
 	values[2] = Int32GetDatum(lease_seconds);
+	values[3] = BoolGetDatum(bound);
 	SPI_connect();
 	catalog_exec("UPDATE hptune.trials t SET status = 'RUNNING',"
 				 " attempt = t.attempt OPERATOR(pg_catalog.+) 1, worker = $2,"
 				 " lease_token = pg_catalog.gen_random_uuid(),"
 				 " lease_expires_at = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+)"
 				 " pg_catalog.make_interval(secs => $3),"
-				 " backend_pid = pg_catalog.pg_backend_pid(),"
+				 " backend_pid = CASE WHEN $4 THEN pg_catalog.pg_backend_pid() END,"
 				 " started_at = pg_catalog.clock_timestamp(), score = NULL, metrics = NULL,"
 				 " best_step = NULL, message = NULL, ended_at = NULL"
 				 " WHERE t.study_id OPERATOR(pg_catalog.=) $1 AND t.trial_id OPERATOR(pg_catalog.=)"
@@ -974,7 +978,7 @@ catalog_claim_trial(int64 study_id, const char *worker, int lease_seconds,
 				 " AND p.status OPERATOR(pg_catalog.=) 'PENDING'"
 				 " ORDER BY p.trial_id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED)"
 				 " RETURNING t.trial_id, t.hyperparameters, t.lease_token",
-				 3, types, values, nulls, false);
+				 4, types, values, nulls, false);
 	found = SPI_processed == 1;
 	if (found)
 	{
@@ -996,12 +1000,13 @@ catalog_claim_trial(int64 study_id, const char *worker, int lease_seconds,
 /* record a new trial from the oracle as RUNNING under a new lease */
 void
 catalog_insert_leased_trial(const Study *study, int trial_id, Jsonb *hps, uint64 hash,
-							const char *worker, int lease_seconds, LeasedTrial *out)
+							const char *worker, bool bound, int lease_seconds,
+							LeasedTrial *out)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	Oid			types[6] = {INT8OID, INT4OID, JSONBOID, INT8OID, TEXTOID, INT4OID};
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', worker ? ' ' : 'n', ' '};
+	Oid			types[7] = {INT8OID, INT4OID, JSONBOID, INT8OID, TEXTOID, INT4OID, BOOLOID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', worker ? ' ' : 'n', ' ', ' '};
 
 	values[0] = Int64GetDatum(study->study_id);
 	values[1] = Int32GetDatum(trial_id);
@@ -1009,15 +1014,16 @@ catalog_insert_leased_trial(const Study *study, int trial_id, Jsonb *hps, uint64
 	values[3] = Int64GetDatum((int64) hash);
 	values[4] = worker ? CStringGetTextDatum(worker) : (Datum) 0;
 	values[5] = Int32GetDatum(lease_seconds);
+	values[6] = BoolGetDatum(bound);
 	SPI_connect();
 	catalog_lock_parent(study->study_id, -1);
 	catalog_exec("INSERT INTO hptune.trials (study_id, trial_id, status, hyperparameters,"
 				 " values_hash, backend_pid, started_at, worker, lease_token, lease_expires_at)"
-				 " VALUES ($1, $2, 'RUNNING', $3, $4, pg_catalog.pg_backend_pid(),"
+				 " VALUES ($1, $2, 'RUNNING', $3, $4, CASE WHEN $7 THEN pg_catalog.pg_backend_pid() END,"
 				 " pg_catalog.clock_timestamp(), $5, pg_catalog.gen_random_uuid(),"
 				 " pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => $6))"
 				 " RETURNING trial_id, hyperparameters, lease_token",
-				 6, types, values, nulls, false);
+				 7, types, values, nulls, false);
 	catalog_leased_row(out, caller);
 	SPI_finish();
 }
@@ -1174,4 +1180,47 @@ catalog_finished_by(int64 study_id, const char *prefix, int *count)
 	*count = (int) SPI_processed;
 	SPI_finish();
 	return out;
+}
+
+/* this transaction wrote the study's row (created or updated it) */
+bool
+catalog_study_is_new(int64 study_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(study_id)};
+	bool		is_new = false;
+
+	SPI_connect();
+	catalog_exec("SELECT xmin FROM hptune.studies WHERE study_id OPERATOR(pg_catalog.=) $1",
+				 1, types, values, NULL, true);
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+
+		is_new = TransactionIdIsCurrentTransactionId(
+			DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)));
+	}
+	SPI_finish();
+	return is_new;
+}
+
+/*
+ * Put a trial back as PENDING if this lease still holds it (its worker was
+ * terminated mid-trial).
+ */
+void
+catalog_release_lease(int64 study_id, int trial_id, Datum lease)
+{
+	Oid			types[3] = {INT8OID, INT4OID, UUIDOID};
+	Datum		values[3] = {Int64GetDatum(study_id), Int32GetDatum(trial_id), lease};
+
+	SPI_connect();
+	catalog_exec("UPDATE hptune.trials SET status = 'PENDING', lease_token = NULL,"
+				 " lease_expires_at = NULL, backend_pid = NULL"
+				 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND trial_id OPERATOR(pg_catalog.=) $2"
+				 " AND status OPERATOR(pg_catalog.=) 'RUNNING'"
+				 " AND lease_token OPERATOR(pg_catalog.=) $3",
+				 3, types, values, NULL, false);
+	SPI_finish();
 }

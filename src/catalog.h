@@ -129,10 +129,10 @@ typedef struct LeaseState
 } LeaseState;
 
 extern void catalog_expire_leases(int64 study_id, int max_attempts);
-extern bool catalog_claim_trial(int64 study_id, const char *worker, int lease_seconds,
-								LeasedTrial *out);
+extern bool catalog_claim_trial(int64 study_id, const char *worker, bool bound,
+								int lease_seconds, LeasedTrial *out);
 extern void catalog_insert_leased_trial(const Study *study, int trial_id, Jsonb *hps,
-										uint64 hash, const char *worker,
+										uint64 hash, const char *worker, bool bound,
 										int lease_seconds, LeasedTrial *out);
 extern bool catalog_lock_lease(int64 study_id, int trial_id, LeaseState *st);
 extern void catalog_renew_lease(int64 study_id, int trial_id, int lease_seconds);
@@ -153,6 +153,8 @@ typedef struct FinishedTrial
 	double		seconds;		/* ended_at - started_at */
 } FinishedTrial;
 
+extern bool catalog_study_is_new(int64 study_id);
+extern void catalog_release_lease(int64 study_id, int trial_id, Datum lease);
 extern FinishedTrial *catalog_finished_by(int64 study_id, const char *prefix, int *count);
 
 extern bool catalog_model_version(int64 model_id, ModelVersion *v);

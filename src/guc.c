@@ -28,6 +28,7 @@ int			hptune_max_memory_kb = 2 * 1024 * 1024;
 int			hptune_blas_threads = 1;
 int			hptune_lease_timeout_s = 60;
 int			hptune_max_attempts = 3;
+int			hptune_max_workers = 8;
 
 void		_PG_init(void);
 
@@ -61,6 +62,13 @@ _PG_init(void)
 							&hptune_max_attempts,
 							3, 1, 1000,
 							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("hptune.max_workers",
+							"Most background workers one search may start.",
+							"A search asking for more runs with this many and says so in a NOTICE; 0 disables searching with workers.",
+							&hptune_max_workers,
+							8, 0, 1024,
+							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("hptune");
 }

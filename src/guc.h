@@ -20,4 +20,7 @@ extern int	hptune_lease_timeout_s;
 /* hptune.max_attempts: hand-outs of a trial before a lapsed lease fails it */
 extern int	hptune_max_attempts;
 
+/* hptune.max_workers: most background workers of one search */
+extern int	hptune_max_workers;
+
 #endif							/* HPTUNE_GUC_H */

@@ -96,7 +96,7 @@ lease_oracle(const Study *study, const HpSpace *space)
 
 /* a new trial from the oracle; false when the study has all its trials */
 static bool
-lease_new_trial(Study *study, const HpSpace *space, const char *worker,
+lease_new_trial(Study *study, const HpSpace *space, const char *worker, bool bound,
 				LeasedTrial *out)
 {
 	Oracle	   *oracle;
@@ -114,20 +114,23 @@ lease_new_trial(Study *study, const HpSpace *space, const char *worker,
 		return false;
 	hps = hpjson_from_assignment(space, &values);
 	catalog_insert_leased_trial(study, trial_id, hps, hp_assignment_hash(space, &values),
-								worker, hptune_lease_timeout_s, out);
+								worker, bound, hptune_lease_timeout_s, out);
 	return true;
 }
 
 /*
  * Hand out a trial of the study under a new lease: a lapsed one put back, or
- * the oracle's next; false when the study has all its trials.
+ * the oracle's next; false when the study has all its trials.  bound: this
+ * backend runs the trial (a background worker), so the trial also goes back
+ * when the backend is gone; suggest's trials are run by someone else.
  */
 bool
-lease_hand_out(Study *study, const HpSpace *space, const char *worker, LeasedTrial *out)
+lease_hand_out(Study *study, const HpSpace *space, const char *worker, bool bound,
+			   LeasedTrial *out)
 {
 	catalog_expire_leases(study->study_id, hptune_max_attempts);
-	return catalog_claim_trial(study->study_id, worker, hptune_lease_timeout_s, out) ||
-		lease_new_trial(study, space, worker, out);
+	return catalog_claim_trial(study->study_id, worker, bound, hptune_lease_timeout_s, out) ||
+		lease_new_trial(study, space, worker, bound, out);
 }
 
 PG_FUNCTION_INFO_V1(hptune_suggest);
@@ -143,7 +146,7 @@ hptune_suggest(PG_FUNCTION_ARGS)
 	lease_check_isolation("suggest");
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	study = lease_study(fcinfo, &space);
-	if (lease_hand_out(study, space, worker, &t))
+	if (lease_hand_out(study, space, worker, false, &t))
 	{
 		Datum		cols[3];
 		bool		nulls[3] = {false, false, false};

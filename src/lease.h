@@ -12,7 +12,7 @@
 #include "catalog.h"
 
 extern bool lease_hand_out(Study *study, const HpSpace *space, const char *worker,
-						   LeasedTrial *out);
+						   bool bound, LeasedTrial *out);
 extern void lease_check_held(const Study *study, int trial_id, bool has_token, Datum token);
 
 #endif							/* HPTUNE_LEASE_H */

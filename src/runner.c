@@ -48,8 +48,11 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "portability/instr_time.h"
+#include "storage/latch.h"
 #include "storage/lock.h"
+#include "nodes/bitmapset.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -59,11 +62,13 @@
 
 #include "runner.h"
 #include "catalog.h"
+#include "guc.h"
 #include "hpjson.h"
 #include "loader.h"
 #include "objective.h"
 #include "summary.h"
 #include "trial.h"
+#include "worker.h"
 
 #define RUNNER_MAX_CONSECUTIVE_FAILURES 3
 
@@ -614,6 +619,135 @@ runner_unlock(const Runner *r, bool ok)
 	LockRelease(&tag, ExclusiveLock, true);
 }
 
+/*
+ * Relay what the workers finished since the last look: a NOTICE block and a
+ * row for each trial not reported yet.
+ */
+static void
+runner_relay(Runner *r, const char *label, Bitmapset **reported)
+{
+	FinishedTrial *done;
+	int			n;
+
+	PushActiveSnapshot(GetTransactionSnapshot());
+	done = catalog_finished_by(r->study->study_id, label, &n);
+	PopActiveSnapshot();
+	for (int i = 0; i < n; i++)
+	{
+		TrialResult res;
+
+		if (bms_is_member(done[i].trial_id, *reported))
+			continue;
+		*reported = bms_add_member(*reported, done[i].trial_id);
+		memset(&res, 0, sizeof(res));
+		res.status = done[i].status;
+		res.has_score = done[i].has_score;
+		res.score = done[i].score;
+		res.message = done[i].message;
+		if (res.has_score && res.status == TRIAL_COMPLETED &&
+			(!r->has_best || runner_better(r, res.score, r->best)))
+		{
+			r->best = res.score;
+			r->has_best = true;
+		}
+		runner_notice(r, done[i].trial_id, &res, done[i].seconds);
+		if (r->out)
+		{
+			Datum		cols[4];
+			bool		nulls[4] = {false, false, !res.has_score, false};
+
+			cols[0] = Int32GetDatum(done[i].trial_id);
+			cols[1] = CStringGetTextDatum(trial_status_name(res.status));
+			cols[2] = Float8GetDatum(res.score);
+			cols[3] = JsonbPGetDatum(done[i].hyperparameters);
+			tuplestore_putvalues(r->out, r->outdesc, cols, nulls);
+		}
+	}
+}
+
+/*
+ * search(..., workers => n): background workers run the trials under
+ * leases, each committed on its own (worker.c); this session waits, relays
+ * each finished trial, and stops the workers if it is cancelled or fails.
+ * It takes no search lock: leases keep the workers, other searches and
+ * suggest() callers apart.
+ */
+static void
+runner_search_workers(Runner *r, const char *study_name)
+{
+	static int	searches = 0;
+	WorkerSet  *set;
+	Bitmapset  *volatile reported = NULL;
+	int			n = r->args->workers;
+	char	   *label;
+
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a search with workers needs the READ COMMITTED isolation level"),
+				 errdetail("The transaction runs at %s; the trials the workers commit would be invisible to it.",
+						   XactIsoLevel == XACT_SERIALIZABLE ? "SERIALIZABLE" : "REPEATABLE READ"),
+				 errhint("Search outside an explicit REPEATABLE READ or SERIALIZABLE transaction.")));
+	r->study = catalog_get_study(study_name, false);
+	if (!OidIsValid(r->study->objective_function))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("study \"%s\" cannot be searched with workers", r->study->name),
+				 errdetail("Background workers run the trials of studies with an objective function; study \"%s\" trains hypermodel \"%s\".",
+						   r->study->name, r->study->hypermodel),
+				 errhint("Search it with workers => 0, or run several sessions of CALL hptune.tune().")));
+	if (catalog_study_is_new(r->study->study_id))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("study \"%s\" must be committed before a search with workers", r->study->name),
+				 errdetail("This transaction created or changed the study; background workers see only committed rows."),
+				 errhint("Commit, then search.")));
+	if (n > hptune_max_workers)
+	{
+		if (hptune_max_workers == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+					 errmsg("searching with background workers is disabled"),
+					 errdetail("hptune.max_workers is 0."),
+					 errhint("Search with workers => 0, or ask an administrator to raise hptune.max_workers.")));
+		ereport(NOTICE,
+				(errmsg("searching study \"%s\" with %d workers, not %d", r->study->name,
+						hptune_max_workers, n),
+				 errdetail("hptune.max_workers is %d.", hptune_max_workers)));
+		n = hptune_max_workers;
+	}
+	runner_setup(r, r->study);
+	/* trials.worker of this search's trials: "search <pid>.<k> worker <i>" */
+	label = psprintf("search %d.%d worker ", MyProcPid, ++searches);
+	set = worker_start(r->study, n, label);
+	PG_TRY();
+	{
+		for (;;)
+		{
+			bool		alive = worker_any_alive(set);
+
+			Bitmapset  *seen = reported;
+
+			runner_relay(r, label, &seen);
+			reported = seen;
+			if (!alive)
+				break;
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 100, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+	PG_CATCH();
+	{
+		worker_terminate(set);
+		worker_finish(set);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	worker_finish(set);
+}
+
 void
 runner_search(const char *study_name, const SearchArgs *args, bool nonatomic,
 			  ReturnSetInfo *rsinfo)
@@ -634,6 +768,14 @@ runner_search(const char *study_name, const SearchArgs *args, bool nonatomic,
 		r.outdesc = rsinfo->setDesc;
 	}
 	runner_push_snapshot(&r);
+	if (args->workers > 0)
+	{
+		runner_search_workers(&r, study_name);
+		runner_pop_snapshot(&r);
+		MemoryContextSwitchTo(caller);
+		MemoryContextDelete(searchcxt);
+		return;
+	}
 	r.study = catalog_get_study(study_name, false);
 	runner_lock(&r);
 	PG_TRY();

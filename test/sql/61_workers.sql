@@ -1,0 +1,40 @@
+-- search(..., workers => n): background workers run the trials under
+-- leases, each committed on its own; the caller relays and returns them.
+CREATE FUNCTION wk_f(hp jsonb) RETURNS float8 LANGUAGE sql AS $$ SELECT (hp->>'x')::float8 $$;
+SELECT hptune.create_study('wk', objective_function => 'wk_f(jsonb)', max_trials => 6, seed => 3) > 0 AS created;
+SELECT hptune.hp_float('wk', 'x', 0, 1);
+
+SET client_min_messages = warning;
+SELECT count(*) AS trials, count(DISTINCT trial_id) AS distinct_trials,
+	   bool_and(status = 'COMPLETED') AS all_completed
+  FROM hptune.search('wk', workers => 2);
+RESET client_min_messages;
+SELECT count(*) AS recorded, count(DISTINCT worker) BETWEEN 1 AND 2 AS by_the_workers,
+	   bool_and(worker ~ '^search [0-9]+\.[0-9]+ worker [12]$') AS labelled, max(attempt) AS attempts
+  FROM hptune.trials WHERE study_id = hptune.study_id('wk');
+-- the study has all its trials: nothing more to run
+SELECT count(*) AS more FROM hptune.search('wk', workers => 2);
+-- the same with CALL
+UPDATE hptune.studies SET max_trials = 8 WHERE name = 'wk';
+SET client_min_messages = warning;
+CALL hptune.tune('wk', workers => 2);
+RESET client_min_messages;
+SELECT count(*) AS recorded FROM hptune.trials WHERE study_id = hptune.study_id('wk') AND status = 'COMPLETED';
+
+-- what workers cannot do, before any starts
+CREATE TEMP TABLE before AS SELECT test_util.fingerprint() AS f;
+SELECT hptune.create_study('wk_mlp', hypermodel => 'mlp', max_trials => 2) > 0 AS created;
+SELECT test_util.try($$SELECT * FROM hptune.search('wk_mlp', train => 'SELECT 1.0 AS a, true AS b', workers => 2)$$);
+SELECT hptune.drop_study('wk_mlp');
+BEGIN;
+SELECT hptune.create_study('wk_new', objective_function => 'wk_f(jsonb)', max_trials => 2) > 0 AS created;
+SELECT hptune.hp_float('wk_new', 'x', 0, 1);
+SELECT test_util.try($$SELECT * FROM hptune.search('wk_new', workers => 2)$$);
+ROLLBACK;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT test_util.try($$SELECT * FROM hptune.search('wk', workers => 2)$$);
+ROLLBACK;
+SET hptune.max_workers = 0;
+SELECT test_util.try($$SELECT * FROM hptune.search('wk', workers => 2)$$);
+RESET hptune.max_workers;
+SELECT test_util.fingerprint() = f AS tables_unchanged FROM before;
