@@ -40,6 +40,30 @@ AS 'MODULE_PATHNAME', 'hptune_complete'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION hptune.complete IS 'record a leased trial''s result (an object holding the objective, or its value) and end the lease';
 
+CREATE VIEW hptune.progress WITH (security_invoker = true) AS
+SELECT s.name AS study,
+	   coalesce(t.worker, 'backend ' || t.backend_pid) AS worker,
+	   t.trial_id,
+	   t.attempt,
+	   (SELECT max(m.step) + 1 FROM hptune.trial_metrics m
+		 WHERE m.study_id = t.study_id AND m.trial_id = t.trial_id) AS steps_done,
+	   (SELECT CASE WHEN s.direction = 'max' THEN max(d.score) ELSE min(d.score) END
+		  FROM hptune.trials d
+		 WHERE d.study_id = t.study_id AND d.status = 'COMPLETED') AS best_score,
+	   clock_timestamp() - t.started_at AS elapsed,
+	   (SELECT avg(d.ended_at - d.started_at)
+			   * greatest(s.max_trials - count(*) FILTER (WHERE d.status NOT IN ('RUNNING', 'PENDING')), 0)
+			   / greatest(count(*) FILTER (WHERE d.status = 'RUNNING'), 1)
+		  FROM hptune.trials d WHERE d.study_id = t.study_id) AS estimated_remaining,
+	   t.lease_expires_at,
+	   t.backend_pid,
+	   t.study_id
+  FROM hptune.trials t
+  JOIN hptune.studies s USING (study_id)
+ WHERE t.status = 'RUNNING';
+COMMENT ON VIEW hptune.progress IS 'every running trial whose RUNNING row is committed (workers, tune, suggest): who runs it, steps reported, best score so far, elapsed and estimated time left';
+GRANT SELECT ON hptune.progress TO PUBLIC;
+
 
 --
 -- Image models: input shapes and convolutional hypermodels.

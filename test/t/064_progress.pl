@@ -1,0 +1,42 @@
+# hptune.progress shows another session's running search with workers, to
+# the roles that may see the study only, and the workers say in
+# pg_stat_activity.query what they are doing.
+# Runs against the cluster the PG* environment points at (pg_virtualenv).
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::Bin;
+use HptuneTap;
+use Test::More;
+
+my $db = fresh_db('hptune_tap_progress');
+$ENV{PGOPTIONS} = '-c client_min_messages=warning';
+
+setup('CREATE EXTENSION hptune');
+setup(q{DROP ROLE IF EXISTS hptune_tap_owner});
+setup(q{DROP ROLE IF EXISTS hptune_tap_other});
+setup(q{CREATE ROLE hptune_tap_owner LOGIN});
+setup(q{CREATE ROLE hptune_tap_other LOGIN});
+setup(q{CREATE FUNCTION slow(hp jsonb) RETURNS float8 LANGUAGE plpgsql AS 'BEGIN PERFORM pg_sleep(0.5); RETURN (hp->>''x'')::float8; END'});
+setup(q{SET ROLE hptune_tap_owner; SELECT hptune.create_study('helloworld', objective_function => 'slow(jsonb)', max_trials => 12, seed => 1);
+	SELECT hptune.hp_float('helloworld', 'x', 0, 1)});
+
+my $search = background('tap_progress', q{SET ROLE hptune_tap_owner; SELECT count(*) FROM hptune.search('helloworld', workers => 2)});
+ok(poll_until(q{SET ROLE hptune_tap_owner; SELECT count(*) FROM hptune.progress WHERE study = 'helloworld' AND best_score IS NOT NULL}, '2'),
+	'the owner sees two running trials, with a best score so far');
+like(psql(q{SET ROLE hptune_tap_owner; SELECT string_agg(worker || '|' || (elapsed >= '0'::interval) || '|' || (estimated_remaining > '0'::interval), ',')
+	FROM hptune.progress}), qr/^search \d+\.\d+ worker [12]\|true\|true,search \d+\.\d+ worker [12]\|true\|true$/,
+	'with the worker, the elapsed and the estimated remaining time');
+is(psql(q{SET ROLE hptune_tap_other; SELECT count(*) FROM hptune.progress}), '0', 'another role sees nothing');
+ok(poll_until(q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'hptune worker'
+	AND usename = 'hptune_tap_owner' AND query ~ '^hptune: study helloworld (trial \d+|claiming a trial)$'}, '2'),
+	'both workers run as the owner and say what they do in pg_stat_activity.query');
+my ($status, $out) = wait_session($search);
+chomp($out);
+is($out, '12', 'the search completed');
+is(psql(q{SET ROLE hptune_tap_owner; SELECT count(*) FROM hptune.progress}), '0', 'nothing runs any more');
+
+drop_db($db);
+setup(q{DROP ROLE hptune_tap_owner}, db => 'postgres');
+setup(q{DROP ROLE hptune_tap_other}, db => 'postgres');
+done_testing();
