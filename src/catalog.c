@@ -1113,12 +1113,12 @@ catalog_upsert_metrics(int64 study_id, int trial_id, int step, Jsonb *metrics)
 /* a leased trial's result (COMPLETED, or FAILED with a message); its lease ends */
 void
 catalog_end_leased_trial(int64 study_id, int trial_id, TrialStatus status, bool has_score,
-						 double score, Jsonb *metrics, const char *message)
+						 double score, Jsonb *metrics, int best_step, const char *message)
 {
-	Oid			types[6] = {INT8OID, INT4OID, TEXTOID, FLOAT8OID, JSONBOID, TEXTOID};
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', has_score ? ' ' : 'n', metrics ? ' ' : 'n',
-	message ? ' ' : 'n'};
+	Oid			types[7] = {INT8OID, INT4OID, TEXTOID, FLOAT8OID, JSONBOID, TEXTOID, INT4OID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', has_score ? ' ' : 'n', metrics ? ' ' : 'n',
+	message ? ' ' : 'n', best_step >= 0 ? ' ' : 'n'};
 
 	values[0] = Int64GetDatum(study_id);
 	values[1] = Int32GetDatum(trial_id);
@@ -1126,13 +1126,14 @@ catalog_end_leased_trial(int64 study_id, int trial_id, TrialStatus status, bool 
 	values[3] = Float8GetDatum(score);
 	values[4] = metrics ? JsonbPGetDatum(metrics) : (Datum) 0;
 	values[5] = message ? CStringGetTextDatum(message) : (Datum) 0;
+	values[6] = Int32GetDatum(best_step);
 	SPI_connect();
 	catalog_exec("UPDATE hptune.trials SET status = $3, score = $4, metrics = $5,"
-				 " message = $6, ended_at = pg_catalog.clock_timestamp(),"
+				 " message = $6, best_step = $7, ended_at = pg_catalog.clock_timestamp(),"
 				 " lease_token = NULL, lease_expires_at = NULL"
 				 " WHERE study_id OPERATOR(pg_catalog.=) $1"
 				 " AND trial_id OPERATOR(pg_catalog.=) $2",
-				 6, types, values, nulls, false);
+				 7, types, values, nulls, false);
 	SPI_finish();
 }
 

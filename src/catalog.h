@@ -139,7 +139,7 @@ extern void catalog_renew_lease(int64 study_id, int trial_id, int lease_seconds)
 extern void catalog_upsert_metrics(int64 study_id, int trial_id, int step, Jsonb *metrics);
 extern void catalog_end_leased_trial(int64 study_id, int trial_id, TrialStatus status,
 									 bool has_score, double score, Jsonb *metrics,
-									 const char *message);
+									 int best_step, const char *message);
 
 /* a trial a search's workers finished */
 typedef struct FinishedTrial

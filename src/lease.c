@@ -318,6 +318,6 @@ hptune_complete(PG_FUNCTION_ARGS)
 	lease_check_held(study, trial_id, !PG_ARGISNULL(3), PG_ARGISNULL(3) ? (Datum) 0 : PG_GETARG_DATUM(3));
 	score = lease_score(study, trial_id, metrics, &metrics);
 	catalog_end_leased_trial(study->study_id, trial_id, TRIAL_COMPLETED, true, score,
-							 metrics, NULL);
+							 metrics, -1, NULL);
 	PG_RETURN_VOID();
 }

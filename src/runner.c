@@ -689,13 +689,6 @@ runner_search_workers(Runner *r, const char *study_name)
 						   XactIsoLevel == XACT_SERIALIZABLE ? "SERIALIZABLE" : "REPEATABLE READ"),
 				 errhint("Search outside an explicit REPEATABLE READ or SERIALIZABLE transaction.")));
 	r->study = catalog_get_study(study_name, false);
-	if (!OidIsValid(r->study->objective_function))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("study \"%s\" cannot be searched with workers", r->study->name),
-				 errdetail("Background workers run the trials of studies with an objective function; study \"%s\" trains hypermodel \"%s\".",
-						   r->study->name, r->study->hypermodel),
-				 errhint("Search it with workers => 0, or run several sessions of CALL hptune.tune().")));
 	if (catalog_study_is_new(r->study->study_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -719,7 +712,7 @@ runner_search_workers(Runner *r, const char *study_name)
 	runner_setup(r, r->study);
 	/* trials.worker of this search's trials: "search <pid>.<k> worker <i>" */
 	label = psprintf("search %d.%d worker ", MyProcPid, ++searches);
-	set = worker_start(r->study, n, label);
+	set = worker_start(r->study, n, label, r->data, r->args);
 	PG_TRY();
 	{
 		for (;;)

@@ -13,8 +13,10 @@
  *
  *	 1. hand out a trial under a lease (lease_hand_out, as hptune.suggest()
  *		does), and commit: the trial is RUNNING for everyone to see;
- *	 2. call the objective function in a subtransaction (an error makes the
- *		trial FAILED with its message), then record the result if the
+ *	 2. call the objective function, or train the hypermodel on the data the
+ *		caller placed in the segment (shm_dataset.c), in a subtransaction
+ *		(an error makes the trial FAILED with its message), then record the
+ *		result (and the metrics and models trial.c wrote) if the
  *		worker still holds the lease, and commit.  A lease lost meanwhile
  *		(the worker was stopped past hptune.lease_timeout and the trial was
  *		handed out again) leaves the result unrecorded: a WARNING in the
@@ -52,6 +54,10 @@
 #include "guc.h"
 #include "lease.h"
 #include "objective.h"
+#include "runner.h"
+#include "shm_dataset.h"
+#include "hpjson.h"
+#include "trial.h"
 #include "worker.h"
 
 PGDLLEXPORT void hptune_worker_main(Datum arg);
@@ -107,9 +113,42 @@ worker_claim(const WorkerShared *ws, const char *label, MemoryContext cxt,
 	return got;
 }
 
-/* run the objective function; on an error, *message says why */
+/* the search's data, for a hypermodel's trials (NULL: an objective function) */
+static TrainData *worker_data = NULL;
+static SearchArgs *worker_args = NULL;
+
+/* train a hypermodel's trial on the shared data (trial.c) */
 static void
-worker_call(Study *study, LeasedTrial *t, ObjectiveResult *o, char **message)
+worker_train(Study *study, const HpSpace *space, LeasedTrial *t, ObjectiveResult *o,
+			 int *best_step)
+{
+	TrialRun	run;
+	TrialTraining *tt;
+	HpAssignment values;
+
+	hpjson_to_assignment(space, t->hyperparameters, &values);
+	memset(&run, 0, sizeof(run));
+	run.study = study;
+	run.hypermodel = study->hypermodel;
+	run.trial_id = t->trial_id;
+	run.space = space;
+	run.values = &values;
+	run.data = worker_data;
+	run.args = worker_args;
+	run.objective = study->objective;
+	run.maximize = study->maximize;
+	run.seed = runner_seed(study);
+	run.executions = study->executions_per_trial;
+	tt = trial_run(&run);
+	o->score = tt->score;
+	o->metrics = tt->metrics;
+	*best_step = tt->best_step;
+}
+
+/* run the trial; on an error, *message says why */
+static void
+worker_call(Study *study, const HpSpace *space, LeasedTrial *t, ObjectiveResult *o,
+			int *best_step, char **message)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -119,8 +158,11 @@ worker_call(Study *study, LeasedTrial *t, ObjectiveResult *o, char **message)
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		objective_call(study->objective_function, study->name, study->objective,
-					   t->hyperparameters, o);
+		if (OidIsValid(study->objective_function))
+			objective_call(study->objective_function, study->name, study->objective,
+						   t->hyperparameters, o);
+		else
+			worker_train(study, space, t, o, best_step);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
@@ -145,17 +187,18 @@ worker_call(Study *study, LeasedTrial *t, ObjectiveResult *o, char **message)
 
 /* run and record one trial, in a second transaction */
 static void
-worker_run(Study *study, LeasedTrial *t, MemoryContext cxt)
+worker_run(Study *study, const HpSpace *space, LeasedTrial *t, MemoryContext cxt)
 {
 	ObjectiveResult o;
 	char	   *message;
+	int			best_step = -1;
 
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	MemoryContextSwitchTo(cxt);
 	worker_activity("hptune: study %s trial %d", study->name, t->trial_id);
 	memset(&o, 0, sizeof(o));
-	worker_call(study, t, &o, &message);
+	worker_call(study, space, t, &o, &best_step, &message);
 	PopActiveSnapshot();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	PG_TRY();
@@ -164,7 +207,8 @@ worker_run(Study *study, LeasedTrial *t, MemoryContext cxt)
 		catalog_end_leased_trial(study->study_id, t->trial_id,
 								 message ? TRIAL_FAILED : TRIAL_COMPLETED,
 								 message == NULL, o.score,
-								 message ? NULL : o.metrics, message);
+								 message ? NULL : o.metrics, message ? -1 : best_step,
+								 message);
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 	}
@@ -218,6 +262,14 @@ hptune_worker_main(Datum arg)
 					PGC_USERSET, PGC_S_SESSION);
 	SetConfigOption("hptune.max_attempts", psprintf("%d", ws->max_attempts),
 					PGC_USERSET, PGC_S_SESSION);
+	SetConfigOption("hptune.blas_threads", psprintf("%d", ws->blas_threads),
+					PGC_USERSET, PGC_S_SESSION);
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		(void) shm_dataset_attach(toc, &worker_data, &worker_args);
+		MemoryContextSwitchTo(old);
+	}
 	snprintf(label, sizeof(label), "%s%d", ws->label, index);
 	pgstat_report_appname(label);
 
@@ -237,7 +289,7 @@ hptune_worker_main(Datum arg)
 			break;
 		PG_TRY();
 		{
-			worker_run(study, &t, cxt);
+			worker_run(study, space, &t, cxt);
 		}
 		PG_CATCH();
 		{
@@ -274,7 +326,8 @@ hptune_worker_main(Datum arg)
  * there is none.
  */
 WorkerSet *
-worker_start(const Study *study, int n, const char *label)
+worker_start(const Study *study, int n, const char *label, const TrainData *data,
+			 const SearchArgs *args)
 {
 	WorkerSet  *set = palloc0(sizeof(WorkerSet));
 	const char *path = GetConfigOption("search_path", false, false);
@@ -286,6 +339,8 @@ worker_start(const Study *study, int n, const char *label)
 	shm_toc_initialize_estimator(&e);
 	shm_toc_estimate_chunk(&e, offsetof(WorkerShared, search_path) + strlen(path) + 1);
 	shm_toc_estimate_keys(&e, 1);
+	if (data)
+		shm_dataset_estimate(&e, data, args);
 	size = shm_toc_estimate(&e);
 	set->seg = dsm_create(size, 0);
 	dsm_pin_mapping(set->seg);
@@ -299,7 +354,10 @@ worker_start(const Study *study, int n, const char *label)
 	set->shared->max_attempts = hptune_max_attempts;
 	strlcpy(set->shared->label, label, WORKER_LABEL_LEN);
 	strcpy(set->shared->search_path, path);
+	set->shared->blas_threads = hptune_blas_threads;
 	shm_toc_insert(toc, WORKER_KEY_SHARED, set->shared);
+	if (data)
+		shm_dataset_store(toc, data, args);
 
 	set->handles = palloc0(sizeof(BackgroundWorkerHandle *) * n);
 	for (int i = 0; i < n; i++)

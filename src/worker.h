@@ -13,6 +13,7 @@
 #include "storage/dsm.h"
 
 #include "catalog.h"
+#include "loader.h"
 
 /* the shm_toc of a search's segment: "hptw" */
 #define HPTUNE_WORKER_MAGIC 0x68707477
@@ -28,6 +29,7 @@ typedef struct WorkerShared
 	int			caller_pid;		/* workers stop when this backend is gone */
 	int			lease_timeout_s;
 	int			max_attempts;
+	int			blas_threads;
 	char		label[WORKER_LABEL_LEN];	/* trials.worker prefix; + index */
 	char		search_path[FLEXIBLE_ARRAY_MEMBER];
 } WorkerShared;
@@ -41,7 +43,8 @@ typedef struct WorkerSet
 	BackgroundWorkerHandle **handles;
 } WorkerSet;
 
-extern WorkerSet *worker_start(const Study *study, int n, const char *label);
+extern WorkerSet *worker_start(const Study *study, int n, const char *label,
+							   const TrainData *data, const SearchArgs *args);
 extern bool worker_any_alive(WorkerSet *set);
 extern void worker_terminate(WorkerSet *set);
 extern void worker_finish(WorkerSet *set);
