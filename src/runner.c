@@ -688,6 +688,12 @@ runner_search_workers(Runner *r, const char *study_name)
 				 errdetail("The transaction runs at %s; the trials the workers commit would be invisible to it.",
 						   XactIsoLevel == XACT_SERIALIZABLE ? "SERIALIZABLE" : "REPEATABLE READ"),
 				 errhint("Search outside an explicit REPEATABLE READ or SERIALIZABLE transaction.")));
+	if (!worker_role_can_log_in(GetUserId()))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" cannot search with workers", GetUserNameFromId(GetUserId(), false)),
+				 errdetail("Background workers connect as the current role, and it has NOLOGIN."),
+				 errhint("Search with workers => 0, or as a role that can log in.")));
 	r->study = catalog_get_study(study_name, false);
 	if (catalog_study_is_new(r->study->study_id))
 		ereport(ERROR,

@@ -45,6 +45,7 @@ typedef struct WorkerSet
 
 extern WorkerSet *worker_start(const Study *study, int n, const char *label,
 							   const TrainData *data, const SearchArgs *args);
+extern bool worker_role_can_log_in(Oid role);
 extern bool worker_any_alive(WorkerSet *set);
 extern void worker_terminate(WorkerSet *set);
 extern void worker_finish(WorkerSet *set);
