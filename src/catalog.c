@@ -916,8 +916,8 @@ catalog_expire_leases(int64 study_id, int max_attempts)
 				 " ended_at = CASE WHEN t.attempt OPERATOR(pg_catalog.>=) $2"
 				 " THEN pg_catalog.clock_timestamp() ELSE NULL END,"
 				 " lease_token = NULL, lease_expires_at = NULL, backend_pid = NULL"
-				 " WHERE t.study_id OPERATOR(pg_catalog.=) $1 AND t.trial_id IN"
-				 " (SELECT e.trial_id FROM hptune.trials e"
+				 " WHERE t.study_id OPERATOR(pg_catalog.=) $1 AND t.trial_id"
+				 " OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT e.trial_id FROM hptune.trials e"
 				 " WHERE e.study_id OPERATOR(pg_catalog.=) $1"
 				 " AND e.status OPERATOR(pg_catalog.=) 'RUNNING'"
 				 " AND (e.lease_expires_at OPERATOR(pg_catalog.<) pg_catalog.clock_timestamp()"
@@ -925,7 +925,7 @@ catalog_expire_leases(int64 study_id, int max_attempts)
 				 " AND e.backend_pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()"
 				 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
 				 " WHERE a.pid OPERATOR(pg_catalog.=) e.backend_pid)))"
-				 " FOR NO KEY UPDATE SKIP LOCKED)",
+				 " FOR NO KEY UPDATE SKIP LOCKED))",
 				 2, types, values, NULL, false);
 	SPI_finish();
 }
