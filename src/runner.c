@@ -26,6 +26,15 @@
  *	  the RUNNING row and again after the result, so a cancel or crash keeps
  *	  every finished trial and the next call resumes.
  *
+ * Each new trial is drawn under the study's oracle lock from an oracle
+ * rebuilt from the catalog as it stands (runner_build_oracle, which the
+ * ask/tell functions of lease.c share), so trials that hptune.suggest()
+ * handed out meanwhile count towards max_trials.
+ *
+ * With workers => n the trials run in background workers instead
+ * (runner_search_workers, worker.c), under leases; this session only
+ * starts them, relays their finished trials and stops them on a cancel.
+ *
  * Around the three phases: the search takes its study's lock (one search
  * of a study at a time, runner_lock) and reads the catalog with a snapshot
  * of its own (runner_push_snapshot).  After each trial it checks that the
