@@ -120,6 +120,17 @@ worker_claim(const WorkerShared *ws, const char *label, MemoryContext cxt,
 static TrainData *worker_data = NULL;
 static SearchArgs *worker_args = NULL;
 
+/* pg_stat_activity.query: "hptune: study helloworld trial 7 epoch 2/5" */
+static void
+worker_epoch_started(const TrialRun *run, int execution, int epoch)
+{
+	char		buf[NAMEDATALEN * 2 + 96];
+
+	snprintf(buf, sizeof(buf), "hptune: study %s trial %d epoch %d/%d",
+			 run->study->name, run->trial_id, epoch + 1, run->args->epochs);
+	pgstat_report_activity(STATE_RUNNING, buf);
+}
+
 /* train a hypermodel's trial on the shared data (trial.c) */
 static void
 worker_train(Study *study, const HpSpace *space, LeasedTrial *t, ObjectiveResult *o,
@@ -270,7 +281,8 @@ hptune_worker_main(Datum arg)
 	{
 		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 
-		(void) shm_dataset_attach(toc, &worker_data, &worker_args);
+		if (shm_dataset_attach(toc, &worker_data, &worker_args))
+			trial_epoch_start_hook = worker_epoch_started;
 		MemoryContextSwitchTo(old);
 	}
 	snprintf(label, sizeof(label), "%s%d", ws->label, index);

@@ -1,6 +1,6 @@
 # hptune.progress shows another session's running search with workers, to
 # the roles that may see the study only, and the workers say in
-# pg_stat_activity.query what they are doing.
+# pg_stat_activity.query what they are doing, down to the epoch.
 # Runs against the cluster the PG* environment points at (pg_virtualenv).
 use strict;
 use warnings;
@@ -35,6 +35,22 @@ my ($status, $out) = wait_session($search);
 chomp($out);
 is($out, '12', 'the search completed');
 is(psql(q{SET ROLE hptune_tap_owner; SELECT count(*) FROM hptune.progress}), '0', 'nothing runs any more');
+
+# a hypermodel's worker shows the epoch it trains
+setup(q{CREATE TABLE pts AS SELECT i, (i % 7)::float8 AS a, (i % 5)::float8 AS b, (i % 7 > 3) AS label
+	FROM generate_series(1, 20000) i});
+setup(q{GRANT SELECT ON pts TO hptune_tap_owner});
+setup(q{SET ROLE hptune_tap_owner; SELECT hptune.create_study('mlp', hypermodel => 'mlp', objective => 'val_accuracy', max_trials => 2, seed => 1)});
+$search = background('tap_progress_mlp', q{SET ROLE hptune_tap_owner; SET hptune.lease_timeout = 600;
+	SELECT count(*) FROM hptune.search('mlp', train => 'SELECT a, b, label FROM pts', validation_split => 0.2,
+	epochs => 200, workers => 2)});
+ok(poll_until(q{SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'hptune worker'
+	AND query ~ '^hptune: study mlp trial \d+ epoch ([2-9]|\d\d+)/200$'}, 't'),
+	'a worker says which epoch of which trial it trains');
+psql(q{SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'tap_progress_mlp'});
+wait_session($search);
+ok(poll_until(q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'hptune worker'}, '0', 5),
+	'the cancelled search left no worker');
 
 drop_db($db);
 setup(q{DROP ROLE hptune_tap_owner}, db => 'postgres');
