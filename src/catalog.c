@@ -898,13 +898,17 @@ catalog_best_hyperparameters(int64 study_id)
  * whose backend is gone (a killed tune() or background worker, a server
  * crash): PENDING, or FAILED when they have had max_attempts attempts.  A
  * trial suggest() handed out names no backend: only its lease counts, since
- * an external trainer may call from a new session each time.
+ * an external trainer may call from a new session each time.  A background
+ * worker heart-beats through pg_stat_activity instead, whose state_change it
+ * moves as each epoch starts: its lease lapses only when that is older than
+ * lease_seconds too (a worker stopped, or stuck in one long epoch).
  */
 void
-catalog_expire_leases(int64 study_id, int max_attempts)
+catalog_expire_leases(int64 study_id, int max_attempts, int lease_seconds)
 {
-	Oid			types[2] = {INT8OID, INT4OID};
-	Datum		values[2] = {Int64GetDatum(study_id), Int32GetDatum(max_attempts)};
+	Oid			types[3] = {INT8OID, INT4OID, INT4OID};
+	Datum		values[3] = {Int64GetDatum(study_id), Int32GetDatum(max_attempts),
+	Int32GetDatum(lease_seconds)};
 
 	SPI_connect();
 	catalog_exec("UPDATE hptune.trials t SET"
@@ -921,12 +925,16 @@ catalog_expire_leases(int64 study_id, int max_attempts)
 				 " WHERE e.study_id OPERATOR(pg_catalog.=) $1"
 				 " AND e.status OPERATOR(pg_catalog.=) 'RUNNING'"
 				 " AND (e.lease_expires_at OPERATOR(pg_catalog.<) pg_catalog.clock_timestamp()"
+				 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
+				 " WHERE a.pid OPERATOR(pg_catalog.=) e.backend_pid"
+				 " AND a.state_change OPERATOR(pg_catalog.>) (pg_catalog.clock_timestamp()"
+				 " OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $3)))"
 				 " OR (e.backend_pid IS NOT NULL"
 				 " AND e.backend_pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()"
 				 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
 				 " WHERE a.pid OPERATOR(pg_catalog.=) e.backend_pid)))"
 				 " FOR NO KEY UPDATE SKIP LOCKED))",
-				 2, types, values, NULL, false);
+				 3, types, values, NULL, false);
 	SPI_finish();
 }
 
@@ -1030,7 +1038,9 @@ catalog_insert_leased_trial(const Study *study, int trial_id, Jsonb *hps, uint64
 
 /*
  * Lock a trial's row for a report or complete and say where its lease
- * stands; false when no such trial is visible.
+ * stands; false when no such trial is visible.  A lease this backend holds
+ * (a background worker's) has not expired as long as nobody put the trial
+ * back: the worker heart-beats through pg_stat_activity.
  */
 bool
 catalog_lock_lease(int64 study_id, int trial_id, LeaseState *st)
@@ -1043,7 +1053,8 @@ catalog_lock_lease(int64 study_id, int trial_id, LeaseState *st)
 	memset(st, 0, sizeof(LeaseState));
 	SPI_connect();
 	catalog_exec("SELECT status, lease_token, lease_expires_at::pg_catalog.text,"
-				 " lease_expires_at OPERATOR(pg_catalog.<) pg_catalog.clock_timestamp(),"
+				 " lease_expires_at OPERATOR(pg_catalog.<) pg_catalog.clock_timestamp()"
+				 " AND backend_pid IS DISTINCT FROM pg_catalog.pg_backend_pid(),"
 				 " attempt, worker"
 				 " FROM hptune.trials WHERE study_id OPERATOR(pg_catalog.=) $1"
 				 " AND trial_id OPERATOR(pg_catalog.=) $2 FOR NO KEY UPDATE",

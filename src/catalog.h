@@ -128,7 +128,7 @@ typedef struct LeaseState
 	char	   *worker;			/* NULL: none given */
 } LeaseState;
 
-extern void catalog_expire_leases(int64 study_id, int max_attempts);
+extern void catalog_expire_leases(int64 study_id, int max_attempts, int lease_seconds);
 extern bool catalog_claim_trial(int64 study_id, const char *worker, bool bound,
 								int lease_seconds, LeasedTrial *out);
 extern void catalog_insert_leased_trial(const Study *study, int trial_id, Jsonb *hps,

@@ -128,7 +128,7 @@ bool
 lease_hand_out(Study *study, const HpSpace *space, const char *worker, bool bound,
 			   LeasedTrial *out)
 {
-	catalog_expire_leases(study->study_id, hptune_max_attempts);
+	catalog_expire_leases(study->study_id, hptune_max_attempts, hptune_lease_timeout_s);
 	return catalog_claim_trial(study->study_id, worker, bound, hptune_lease_timeout_s, out) ||
 		lease_new_trial(study, space, worker, bound, out);
 }

@@ -753,6 +753,22 @@ runner_search_workers(Runner *r, const char *study_name)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	{
+		int			index;
+		const char *error = worker_error(set, &index);
+
+		if (error)
+		{
+			char	   *message = pstrdup(error);
+
+			worker_finish(set);
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("worker %d of the search of study \"%s\" failed", index, r->study->name),
+					 errdetail("It stopped with: %s", message),
+					 errhint("Fix the cause and search again: every trial the workers finished is kept.")));
+		}
+	}
 	worker_finish(set);
 }
 

@@ -22,6 +22,12 @@
  *		handed out again) leaves the result unrecorded: a WARNING in the
  *		server log, and the worker goes on with the next trial.
  *
+ * A worker heart-beats through pg_stat_activity: worker_epoch_started moves
+ * its state_change as each epoch starts, and catalog_expire_leases keeps a
+ * lapsed lease of a live backend that did so recently.  An error outside a
+ * trial stops the worker; its message goes to the caller through the
+ * segment, which fails the search with it.
+ *
  * A worker stops when its caller's session is gone, and on SIGTERM (the
  * caller terminates its workers when it is cancelled or fails): SIGTERM
  * cancels the running trial and the worker puts it back as PENDING before
@@ -64,6 +70,7 @@
 #include "worker.h"
 
 PGDLLEXPORT void hptune_worker_main(Datum arg);
+static void worker_loop(const WorkerShared *ws, const char *label, MemoryContext cxt);
 
 /*
  * SIGTERM (the caller cancelled or failed, a fast shutdown, pg_terminate_
@@ -255,6 +262,7 @@ hptune_worker_main(Datum arg)
 	char		label[WORKER_LABEL_LEN];
 	MemoryContext cxt;
 	int			index;
+	char	   *errors;
 
 	pqsignal(SIGTERM, worker_sigterm);
 	BackgroundWorkerUnblockSignals();
@@ -290,6 +298,32 @@ hptune_worker_main(Datum arg)
 
 	cxt = AllocSetContextCreate(TopMemoryContext, "hptune worker trial",
 								ALLOCSET_DEFAULT_SIZES);
+	errors = shm_toc_lookup(toc, WORKER_KEY_ERRORS, false);
+	PG_TRY();
+	{
+		worker_loop(ws, label, cxt);
+	}
+	PG_CATCH();
+	{
+		/* tell the caller why, then exit with the error in the server log */
+		MemoryContextSwitchTo(cxt);
+		if (!worker_terminated)
+		{
+			ErrorData  *edata = CopyErrorData();
+
+			strlcpy(errors + (index - 1) * WORKER_ERROR_LEN, edata->message, WORKER_ERROR_LEN);
+		}
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	proc_exit(0);
+}
+
+/* run trials until none is left, the caller is gone or SIGTERM came */
+static void
+worker_loop(const WorkerShared *ws, const char *label, MemoryContext cxt)
+{
 	for (;;)
 	{
 		Study	   *study;
@@ -327,8 +361,6 @@ hptune_worker_main(Datum arg)
 		if (worker_terminated)
 			break;
 	}
-	pgstat_report_activity(STATE_IDLE, NULL);
-	proc_exit(0);
 }
 
 /*
@@ -353,7 +385,8 @@ worker_start(const Study *study, int n, const char *label, const TrainData *data
 
 	shm_toc_initialize_estimator(&e);
 	shm_toc_estimate_chunk(&e, offsetof(WorkerShared, search_path) + strlen(path) + 1);
-	shm_toc_estimate_keys(&e, 1);
+	shm_toc_estimate_chunk(&e, (Size) n * WORKER_ERROR_LEN);
+	shm_toc_estimate_keys(&e, 2);
 	if (data)
 		shm_dataset_estimate(&e, data, args);
 	size = shm_toc_estimate(&e);
@@ -371,6 +404,9 @@ worker_start(const Study *study, int n, const char *label, const TrainData *data
 	strcpy(set->shared->search_path, path);
 	set->shared->blas_threads = hptune_blas_threads;
 	shm_toc_insert(toc, WORKER_KEY_SHARED, set->shared);
+	set->errors = shm_toc_allocate(toc, (Size) n * WORKER_ERROR_LEN);
+	memset(set->errors, 0, (Size) n * WORKER_ERROR_LEN);
+	shm_toc_insert(toc, WORKER_KEY_ERRORS, set->errors);
 	if (data)
 		shm_dataset_store(toc, data, args);
 
@@ -462,4 +498,17 @@ worker_role_can_log_in(Oid role)
 	can = ((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin;
 	ReleaseSysCache(tup);
 	return can;
+}
+
+/* the error a worker stopped with, or NULL (after they have all stopped) */
+const char *
+worker_error(WorkerSet *set, int *index)
+{
+	for (int i = 0; i < set->n; i++)
+		if (set->errors[i * WORKER_ERROR_LEN] != '\0')
+		{
+			*index = i + 1;
+			return set->errors + i * WORKER_ERROR_LEN;
+		}
+	return NULL;
 }

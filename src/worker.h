@@ -18,7 +18,9 @@
 /* the shm_toc of a search's segment: "hptw" */
 #define HPTUNE_WORKER_MAGIC 0x68707477
 #define WORKER_KEY_SHARED 1
+#define WORKER_KEY_ERRORS 7
 #define WORKER_LABEL_LEN 64
+#define WORKER_ERROR_LEN 256	/* a worker's error message, for its caller */
 
 /* what every worker of one search reads (read-only once they run) */
 typedef struct WorkerShared
@@ -40,6 +42,7 @@ typedef struct WorkerSet
 	dsm_segment *seg;
 	WorkerShared *shared;
 	int			n;
+	char	   *errors;			/* n slots of WORKER_ERROR_LEN, in the segment */
 	BackgroundWorkerHandle **handles;
 } WorkerSet;
 
@@ -48,6 +51,7 @@ extern WorkerSet *worker_start(const Study *study, int n, const char *label,
 extern bool worker_role_can_log_in(Oid role);
 extern bool worker_any_alive(WorkerSet *set);
 extern void worker_terminate(WorkerSet *set);
+extern const char *worker_error(WorkerSet *set, int *index);
 extern void worker_finish(WorkerSet *set);
 
 #endif							/* HPTUNE_WORKER_H */

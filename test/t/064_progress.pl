@@ -52,6 +52,20 @@ wait_session($search);
 ok(poll_until(q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'hptune worker'}, '0', 5),
 	'the cancelled search left no worker');
 
+# the workers heart-beat as each epoch starts: trials longer than a 1 s
+# lease, of short epochs, keep their lease
+setup(q{SET ROLE hptune_tap_owner; SELECT hptune.create_study('beat', hypermodel => 'mlp', objective => 'val_accuracy', max_trials => 2, seed => 2)});
+my $beat = psql(q{SET ROLE hptune_tap_owner; SET hptune.lease_timeout = 1; SET client_min_messages = warning;
+	SELECT count(*) FILTER (WHERE status = 'COMPLETED') FROM hptune.search('beat',
+	train => 'SELECT a, b, label FROM pts WHERE i <= 4000', validation_split => 0.2, epochs => 400, workers => 2)});
+is($beat, '2', 'both trials completed');
+my $spans = psql(q{SELECT string_agg(round(extract(epoch FROM ended_at - started_at), 1)::text, ' ')
+	FROM hptune.trials WHERE study_id = hptune.study_id('beat')});
+note("trials took $spans s");
+is(psql(q{SELECT count(*) FILTER (WHERE ended_at - started_at > interval '1.2 s') || ' ' || max(attempt)
+	FROM hptune.trials WHERE study_id = hptune.study_id('beat')}), '2 1',
+	'each trial outlived the lease timeout and ran once');
+
 drop_db($db);
 setup(q{DROP ROLE hptune_tap_owner}, db => 'postgres');
 setup(q{DROP ROLE hptune_tap_other}, db => 'postgres');

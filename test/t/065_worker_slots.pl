@@ -42,5 +42,17 @@ psql(q{SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_nam
 wait_session($busy);
 ok(poll_until(q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'hptune worker'}, '0', 5), 'no worker is left');
 
+# a worker that stops with an error: the search fails with its message
+setup(q{SELECT hptune.create_study('broken', objective_function => 'slow(jsonb)', max_trials => 40, seed => 1)});
+setup(q{SELECT hptune.hp_float('broken', 'x', 0, 1)});
+my $broken = background('tap_broken', q{SELECT count(*) FROM hptune.search('broken', workers => 2)}, verbose => 1);
+ok(poll_until(q{SELECT count(*) > 0 FROM hptune.trials WHERE study_id = hptune.study_id('broken') AND status = 'COMPLETED'}, 't'),
+	'the workers run');
+setup(q{INSERT INTO hptune.trials (study_id, trial_id, status, hyperparameters)
+	VALUES (hptune.study_id('broken'), 1000, 'COMPLETED', '{"x": [1]}')});
+my (undef, $err) = wait_session($broken);
+like($err, qr/55000: worker \d of the search of study "broken" failed.*It stopped with: trial 1000 of study "broken" has an invalid value for hyperparameter "x"/s,
+	'the search fails with the worker\'s error');
+
 drop_db($db);
 done_testing();
