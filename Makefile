@@ -19,6 +19,9 @@ OBJS = \
 	src/args.o \
 	src/catalog.o \
 	src/runner.o \
+	src/lease.o \
+	src/worker.o \
+	src/shm_dataset.o \
 	src/objective.o \
 	src/loader.o \
 	src/query.o \

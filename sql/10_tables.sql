@@ -53,7 +53,9 @@ CREATE TABLE hptune.trials (
 	study_id bigint NOT NULL REFERENCES hptune.studies ON DELETE CASCADE,
 	trial_id int NOT NULL
 		CONSTRAINT trials_trial_id_check CHECK (trial_id >= 0),
-	status text NOT NULL CHECK (status IN ('RUNNING', 'COMPLETED', 'FAILED', 'STOPPED', 'INVALID')),
+	status text NOT NULL
+		CONSTRAINT trials_status_check
+		CHECK (status IN ('RUNNING', 'COMPLETED', 'FAILED', 'STOPPED', 'INVALID', 'PENDING')),
 	hyperparameters jsonb NOT NULL
 		CONSTRAINT trials_hyperparameters_check
 		CHECK (pg_catalog.jsonb_typeof(hyperparameters) = 'object'),
@@ -69,11 +71,17 @@ CREATE TABLE hptune.trials (
 	backend_pid int,
 	started_at timestamptz,
 	ended_at timestamptz,
+	worker text,
+	lease_token uuid,
+	lease_expires_at timestamptz,
 	PRIMARY KEY (study_id, trial_id),
 	UNIQUE (study_id, values_hash)
 );
 COMMENT ON TABLE hptune.trials IS 'one row per trial: its hyperparameters, status, score and final metrics';
 COMMENT ON COLUMN hptune.trials.values_hash IS 'hash of the active hyperparameter values: a combination is tried once per study';
+COMMENT ON COLUMN hptune.trials.worker IS 'who holds or last held the trial''s lease (suggest''s worker argument)';
+COMMENT ON COLUMN hptune.trials.lease_token IS 'the current lease of a RUNNING trial handed out by suggest; report and complete must hold it';
+COMMENT ON COLUMN hptune.trials.lease_expires_at IS 'database time at which the lease lapses unless report heart-beats it; then the trial goes back to PENDING';
 
 CREATE TABLE hptune.trial_metrics (
 	study_id bigint NOT NULL,

@@ -670,12 +670,12 @@ api_search_args(FunctionCallInfo fcinfo, SearchArgs *a)
 	a->workers = PG_GETARG_INT32(8);
 	a->options = PG_GETARG_JSONB_P_COPY(9);
 	trial_args_check(a);
-	if (a->workers != 0)
+	if (a->workers < 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("searching with background workers is not supported yet"),
-				 errdetail("A search runs its trials one after another in the calling session."),
-				 errhint("Pass workers => 0, or leave workers out.")));
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("workers must not be negative"),
+				 errdetail("workers is %d.", a->workers),
+				 errhint("Pass workers => 0 to run the trials in this session, or a number of background workers.")));
 }
 
 PG_FUNCTION_INFO_V1(hptune_search);

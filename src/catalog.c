@@ -26,6 +26,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
@@ -34,6 +35,8 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
+#include "utils/datum.h"
+#include "utils/uuid.h"
 
 #include "catalog.h"
 #include "hpjson.h"
@@ -436,6 +439,9 @@ catalog_status(const char *name)
 {
 	TrialStatus status;
 
+	/* a trial waiting to be claimed again is taken, like a running one */
+	if (strcmp(name, "PENDING") == 0)
+		return TRIAL_RUNNING;
 	if (!trial_status_from_name(name, &status))
 		elog(ERROR, "unknown trial status \"%s\"", name);
 	return status;
@@ -558,11 +564,17 @@ catalog_insert_trial(const Study *study, int trial_id, Jsonb *hps, uint64 hash,
 	SPI_connect();
 	catalog_lock_parent(study->study_id, -1);
 	if (rerun)
+		catalog_exec("DELETE FROM hptune.trial_metrics"
+					 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+					 " AND trial_id OPERATOR(pg_catalog.=) $2",
+					 2, types, values, NULL, false);
+	if (rerun)
 		catalog_exec("UPDATE hptune.trials SET status = 'RUNNING',"
 					 " attempt = attempt OPERATOR(pg_catalog.+) 1,"
 					 " backend_pid = pg_catalog.pg_backend_pid(),"
 					 " started_at = pg_catalog.clock_timestamp(), score = NULL, metrics = NULL,"
-					 " best_step = NULL, message = NULL, ended_at = NULL"
+					 " best_step = NULL, message = NULL, ended_at = NULL,"
+					 " worker = NULL, lease_token = NULL, lease_expires_at = NULL"
 					 " WHERE study_id OPERATOR(pg_catalog.=) $1"
 					 " AND trial_id OPERATOR(pg_catalog.=) $2",
 					 2, types, values, NULL, false);
@@ -742,8 +754,9 @@ catalog_study_exists(int64 study_id)
 }
 
 /*
- * A trial a gone session left RUNNING (a cancelled or killed tune()): its
- * backend is not this one and no longer exists.
+ * A trial to run again: one a gone session left RUNNING (a cancelled or
+ * killed tune() or background worker, whose backend is not this one and no
+ * longer exists), one whose lease has lapsed, or one put back as PENDING.
  */
 bool
 catalog_trial_is_orphan(int64 study_id, int trial_id)
@@ -754,11 +767,13 @@ catalog_trial_is_orphan(int64 study_id, int trial_id)
 	return catalog_has_row("SELECT 1 FROM hptune.trials t"
 				 " WHERE t.study_id OPERATOR(pg_catalog.=) $1"
 				 " AND t.trial_id OPERATOR(pg_catalog.=) $2"
-				 " AND t.status OPERATOR(pg_catalog.=) 'RUNNING'"
-				 " AND (t.backend_pid IS NULL"
+				 " AND (t.status OPERATOR(pg_catalog.=) 'PENDING'"
+				 " OR t.status OPERATOR(pg_catalog.=) 'RUNNING'"
+				 " AND (t.lease_expires_at OPERATOR(pg_catalog.<) pg_catalog.clock_timestamp()"
+				 " OR t.lease_expires_at IS NULL AND t.backend_pid IS NULL"
 				 " OR t.backend_pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()"
-				 " OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
-				 " WHERE a.pid OPERATOR(pg_catalog.=) t.backend_pid))",
+				 " OR t.backend_pid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
+				 " WHERE a.pid OPERATOR(pg_catalog.=) t.backend_pid)))",
 				 2, types, values, true);
 }
 
@@ -1011,5 +1026,360 @@ catalog_load_intermediate(const Study *study, TrialRecord *trials, int ntrials)
 		rec->steps[rec->nsteps] = step;
 		rec->step_values[rec->nsteps++] = value;
 	}
+	SPI_finish();
+}
+
+/*
+ * Leased trials (suggest, report, complete; lease.c)
+ *
+ * A trial handed out by suggest is a RUNNING row with a lease: a token and
+ * an expiry time from the database clock.  A lease that lapses puts the
+ * trial back as PENDING (or FAILED after max_attempts attempts), and the
+ * next suggest claims it again with a new token.  Claims and expiries skip
+ * rows another session has locked, so concurrent callers never wait on each
+ * other's rows and never get the same trial.
+ */
+
+/*
+ * Put back the study's trials whose lease has lapsed, and the RUNNING trials
+ * whose backend is gone (a killed tune() or background worker, a server
+ * crash): PENDING, or FAILED when they have had max_attempts attempts.  A
+ * trial suggest() handed out names no backend: only its lease counts, since
+ * an external trainer may call from a new session each time.  A background
+ * worker heart-beats through pg_stat_activity instead, whose state_change it
+ * moves as each epoch starts: its lease lapses only when that is older than
+ * lease_seconds too (a worker stopped, or stuck in one long epoch).
+ */
+void
+catalog_expire_leases(int64 study_id, int max_attempts, int lease_seconds)
+{
+	Oid			types[3] = {INT8OID, INT4OID, INT4OID};
+	Datum		values[3] = {Int64GetDatum(study_id), Int32GetDatum(max_attempts),
+	Int32GetDatum(lease_seconds)};
+
+	SPI_connect();
+	catalog_exec("UPDATE hptune.trials t SET"
+				 " status = CASE WHEN t.attempt OPERATOR(pg_catalog.>=) $2"
+				 " THEN 'FAILED' ELSE 'PENDING' END,"
+				 " message = CASE WHEN t.attempt OPERATOR(pg_catalog.>=) $2"
+				 " THEN pg_catalog.format('lease lost %s times: its worker stopped heart-beating each time', t.attempt)"
+				 " ELSE NULL END,"
+				 " ended_at = CASE WHEN t.attempt OPERATOR(pg_catalog.>=) $2"
+				 " THEN pg_catalog.clock_timestamp() ELSE NULL END,"
+				 " lease_token = NULL, lease_expires_at = NULL, backend_pid = NULL"
+				 " WHERE t.study_id OPERATOR(pg_catalog.=) $1 AND t.trial_id"
+				 " OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT e.trial_id FROM hptune.trials e"
+				 " WHERE e.study_id OPERATOR(pg_catalog.=) $1"
+				 " AND e.status OPERATOR(pg_catalog.=) 'RUNNING'"
+				 " AND (e.lease_expires_at OPERATOR(pg_catalog.<) pg_catalog.clock_timestamp()"
+				 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
+				 " WHERE a.pid OPERATOR(pg_catalog.=) e.backend_pid"
+				 " AND a.state_change OPERATOR(pg_catalog.>) (pg_catalog.clock_timestamp()"
+				 " OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $3)))"
+				 " OR (e.backend_pid IS NOT NULL"
+				 " AND e.backend_pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()"
+				 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
+				 " WHERE a.pid OPERATOR(pg_catalog.=) e.backend_pid)))"
+				 " FOR NO KEY UPDATE SKIP LOCKED))",
+				 3, types, values, NULL, false);
+	SPI_finish();
+}
+
+/* copy a claimed or new trial's RETURNING row (trial_id, hyperparameters, lease_token) */
+static void
+catalog_leased_row(LeasedTrial *out, MemoryContext caller)
+{
+	HeapTuple	tup = SPI_tuptable->vals[0];
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	bool		isnull;
+	MemoryContext spi = MemoryContextSwitchTo(caller);
+
+	out->trial_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+	out->hyperparameters = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 2, &isnull));
+	out->lease = datumCopy(SPI_getbinval(tup, desc, 3, &isnull), false, UUID_LEN);
+	MemoryContextSwitchTo(spi);
+}
+
+/*
+ * Claim the study's first PENDING trial nobody else is claiming; false when
+ * there is none.  The previous attempt's metrics go.
+ */
+bool
+catalog_claim_trial(int64 study_id, const char *worker, bool bound, int lease_seconds,
+					LeasedTrial *out)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[4] = {INT8OID, TEXTOID, INT4OID, BOOLOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', worker ? ' ' : 'n', ' ', ' '};
+	bool		found;
+
+	values[0] = Int64GetDatum(study_id);
+	values[1] = worker ? CStringGetTextDatum(worker) : (Datum) 0;
+	values[2] = Int32GetDatum(lease_seconds);
+	values[3] = BoolGetDatum(bound);
+	SPI_connect();
+	catalog_exec("UPDATE hptune.trials t SET status = 'RUNNING',"
+				 " attempt = t.attempt OPERATOR(pg_catalog.+) 1, worker = $2,"
+				 " lease_token = pg_catalog.gen_random_uuid(),"
+				 " lease_expires_at = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+)"
+				 " pg_catalog.make_interval(secs => $3),"
+				 " backend_pid = CASE WHEN $4 THEN pg_catalog.pg_backend_pid() END,"
+				 " started_at = pg_catalog.clock_timestamp(), score = NULL, metrics = NULL,"
+				 " best_step = NULL, message = NULL, ended_at = NULL"
+				 " WHERE t.study_id OPERATOR(pg_catalog.=) $1 AND t.trial_id OPERATOR(pg_catalog.=)"
+				 " (SELECT p.trial_id FROM hptune.trials p"
+				 " WHERE p.study_id OPERATOR(pg_catalog.=) $1"
+				 " AND p.status OPERATOR(pg_catalog.=) 'PENDING'"
+				 " ORDER BY p.trial_id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED)"
+				 " RETURNING t.trial_id, t.hyperparameters, t.lease_token",
+				 4, types, values, nulls, false);
+	found = SPI_processed == 1;
+	if (found)
+	{
+		Oid			dtypes[2] = {INT8OID, INT4OID};
+		Datum		dvalues[2];
+
+		catalog_leased_row(out, caller);
+		dvalues[0] = Int64GetDatum(study_id);
+		dvalues[1] = Int32GetDatum(out->trial_id);
+		catalog_exec("DELETE FROM hptune.trial_metrics"
+					 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+					 " AND trial_id OPERATOR(pg_catalog.=) $2",
+					 2, dtypes, dvalues, NULL, false);
+	}
+	SPI_finish();
+	return found;
+}
+
+/* record a new trial from the oracle as RUNNING under a new lease */
+void
+catalog_insert_leased_trial(const Study *study, int trial_id, Jsonb *hps, uint64 hash,
+							const char *worker, bool bound, int lease_seconds,
+							LeasedTrial *out)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[7] = {INT8OID, INT4OID, JSONBOID, INT8OID, TEXTOID, INT4OID, BOOLOID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', worker ? ' ' : 'n', ' ', ' '};
+
+	values[0] = Int64GetDatum(study->study_id);
+	values[1] = Int32GetDatum(trial_id);
+	values[2] = JsonbPGetDatum(hps);
+	values[3] = Int64GetDatum((int64) hash);
+	values[4] = worker ? CStringGetTextDatum(worker) : (Datum) 0;
+	values[5] = Int32GetDatum(lease_seconds);
+	values[6] = BoolGetDatum(bound);
+	SPI_connect();
+	catalog_lock_parent(study->study_id, -1);
+	catalog_exec("INSERT INTO hptune.trials (study_id, trial_id, status, hyperparameters,"
+				 " values_hash, backend_pid, started_at, worker, lease_token, lease_expires_at)"
+				 " VALUES ($1, $2, 'RUNNING', $3, $4, CASE WHEN $7 THEN pg_catalog.pg_backend_pid() END,"
+				 " pg_catalog.clock_timestamp(), $5, pg_catalog.gen_random_uuid(),"
+				 " pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => $6))"
+				 " RETURNING trial_id, hyperparameters, lease_token",
+				 7, types, values, nulls, false);
+	catalog_leased_row(out, caller);
+	SPI_finish();
+}
+
+/*
+ * Lock a trial's row for a report or complete and say where its lease
+ * stands; false when no such trial is visible.  A lease this backend holds
+ * (a background worker's) has not expired as long as nobody put the trial
+ * back: the worker heart-beats through pg_stat_activity.
+ */
+bool
+catalog_lock_lease(int64 study_id, int trial_id, LeaseState *st)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		values[2] = {Int64GetDatum(study_id), Int32GetDatum(trial_id)};
+	bool		found;
+
+	memset(st, 0, sizeof(LeaseState));
+	SPI_connect();
+	catalog_exec("SELECT status, lease_token, lease_expires_at::pg_catalog.text,"
+				 " lease_expires_at OPERATOR(pg_catalog.<) pg_catalog.clock_timestamp()"
+				 " AND backend_pid IS DISTINCT FROM pg_catalog.pg_backend_pid(),"
+				 " attempt, worker"
+				 " FROM hptune.trials WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND trial_id OPERATOR(pg_catalog.=) $2 FOR NO KEY UPDATE",
+				 2, types, values, NULL, false);
+	found = SPI_processed == 1;
+	if (found)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		d;
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		st->status = catalog_text(tup, desc, 1);
+		d = SPI_getbinval(tup, desc, 2, &isnull);
+		st->lease = isnull ? (Datum) 0 : datumCopy(d, false, UUID_LEN);
+		st->has_lease = !isnull;
+		st->expires_at = catalog_text(tup, desc, 3);
+		st->expired = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull)) && !isnull;
+		st->attempt = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
+		st->worker = catalog_text(tup, desc, 6);
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	return found;
+}
+
+/* push a held lease's expiry lease_seconds past now */
+void
+catalog_renew_lease(int64 study_id, int trial_id, int lease_seconds)
+{
+	Oid			types[3] = {INT8OID, INT4OID, INT4OID};
+	Datum		values[3] = {Int64GetDatum(study_id), Int32GetDatum(trial_id),
+	Int32GetDatum(lease_seconds)};
+
+	SPI_connect();
+	catalog_exec("UPDATE hptune.trials SET lease_expires_at = pg_catalog.clock_timestamp()"
+				 " OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => $3)"
+				 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND trial_id OPERATOR(pg_catalog.=) $2",
+				 3, types, values, NULL, false);
+	SPI_finish();
+}
+
+/*
+ * Store one step's metrics of a leased trial (execution 0); a step
+ * reported again replaces its values.
+ */
+void
+catalog_upsert_metrics(int64 study_id, int trial_id, int step, Jsonb *metrics)
+{
+	Oid			types[4] = {INT8OID, INT4OID, INT4OID, JSONBOID};
+	Datum		values[4] = {Int64GetDatum(study_id), Int32GetDatum(trial_id),
+	Int32GetDatum(step), JsonbPGetDatum(metrics)};
+
+	SPI_connect();
+	catalog_exec("INSERT INTO hptune.trial_metrics (study_id, trial_id, execution, step, name, value)"
+				 " SELECT $1, $2, 0, $3, m.key, (m.value OPERATOR(pg_catalog.#>>) '{}')::pg_catalog.float8"
+				 " FROM pg_catalog.jsonb_each($4) AS m"
+				 " WHERE pg_catalog.jsonb_typeof(m.value) OPERATOR(pg_catalog.=) 'number'"
+				 " ON CONFLICT (study_id, trial_id, execution, step, name)"
+				 " DO UPDATE SET value = excluded.value",
+				 4, types, values, NULL, false);
+	SPI_finish();
+}
+
+/* a leased trial's result (COMPLETED, or FAILED with a message); its lease ends */
+void
+catalog_end_leased_trial(int64 study_id, int trial_id, TrialStatus status, bool has_score,
+						 double score, Jsonb *metrics, int best_step, const char *message)
+{
+	Oid			types[7] = {INT8OID, INT4OID, TEXTOID, FLOAT8OID, JSONBOID, TEXTOID, INT4OID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', has_score ? ' ' : 'n', metrics ? ' ' : 'n',
+	message ? ' ' : 'n', best_step >= 0 ? ' ' : 'n'};
+
+	values[0] = Int64GetDatum(study_id);
+	values[1] = Int32GetDatum(trial_id);
+	values[2] = CStringGetTextDatum(trial_status_name(status));
+	values[3] = Float8GetDatum(score);
+	values[4] = metrics ? JsonbPGetDatum(metrics) : (Datum) 0;
+	values[5] = message ? CStringGetTextDatum(message) : (Datum) 0;
+	values[6] = Int32GetDatum(best_step);
+	SPI_connect();
+	catalog_exec("UPDATE hptune.trials SET status = $3, score = $4, metrics = $5,"
+				 " message = $6, best_step = $7, ended_at = pg_catalog.clock_timestamp(),"
+				 " lease_token = NULL, lease_expires_at = NULL"
+				 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND trial_id OPERATOR(pg_catalog.=) $2",
+				 7, types, values, nulls, false);
+	SPI_finish();
+}
+
+/*
+ * The trials the workers of one search (worker labels starting with prefix)
+ * finished since it started, in the order they ended, read with a fresh
+ * snapshot: what they committed so far.
+ */
+FinishedTrial *
+catalog_finished_by(int64 study_id, const char *prefix, int *count)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2] = {Int64GetDatum(study_id), CStringGetTextDatum(prefix)};
+	FinishedTrial *out;
+
+	SPI_connect();
+	catalog_exec("SELECT trial_id, status, score, hyperparameters, message,"
+				 " pg_catalog.date_part('epoch', ended_at OPERATOR(pg_catalog.-) started_at)"
+				 " FROM hptune.trials WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND pg_catalog.starts_with(worker, $2)"
+				 " AND status OPERATOR(pg_catalog.<>) 'RUNNING'"
+				 " AND status OPERATOR(pg_catalog.<>) 'PENDING'"
+				 " ORDER BY ended_at, trial_id",
+				 2, types, values, NULL, false);
+	out = MemoryContextAllocZero(caller, sizeof(FinishedTrial) * Max(SPI_processed, 1));
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		out[r].trial_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		out[r].status = catalog_status(catalog_text(tup, desc, 2));
+		out[r].score = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &isnull));
+		out[r].has_score = !isnull;
+		out[r].hyperparameters = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 4, &isnull));
+		out[r].message = catalog_text(tup, desc, 5);
+		out[r].seconds = DatumGetFloat8(SPI_getbinval(tup, desc, 6, &isnull));
+		if (isnull)
+			out[r].seconds = 0;
+		MemoryContextSwitchTo(spi);
+	}
+	*count = (int) SPI_processed;
+	SPI_finish();
+	return out;
+}
+
+/* this transaction wrote the study's row (created or updated it) */
+bool
+catalog_study_is_new(int64 study_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(study_id)};
+	bool		is_new = false;
+
+	SPI_connect();
+	catalog_exec("SELECT xmin FROM hptune.studies WHERE study_id OPERATOR(pg_catalog.=) $1",
+				 1, types, values, NULL, true);
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+
+		is_new = TransactionIdIsCurrentTransactionId(
+			DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)));
+	}
+	SPI_finish();
+	return is_new;
+}
+
+/*
+ * Put a trial back as PENDING if this lease still holds it (its worker was
+ * terminated mid-trial).
+ */
+void
+catalog_release_lease(int64 study_id, int trial_id, Datum lease)
+{
+	Oid			types[3] = {INT8OID, INT4OID, UUIDOID};
+	Datum		values[3] = {Int64GetDatum(study_id), Int32GetDatum(trial_id), lease};
+
+	SPI_connect();
+	catalog_exec("UPDATE hptune.trials SET status = 'PENDING', lease_token = NULL,"
+				 " lease_expires_at = NULL, backend_pid = NULL"
+				 " WHERE study_id OPERATOR(pg_catalog.=) $1"
+				 " AND trial_id OPERATOR(pg_catalog.=) $2"
+				 " AND status OPERATOR(pg_catalog.=) 'RUNNING'"
+				 " AND lease_token OPERATOR(pg_catalog.=) $3",
+				 3, types, values, NULL, false);
 	SPI_finish();
 }

@@ -119,6 +119,55 @@ typedef struct ModelVersion
 	uint8		header[CATALOG_MODEL_HEADER];
 } ModelVersion;
 
+/* a trial handed out under a lease (suggest) */
+typedef struct LeasedTrial
+{
+	int			trial_id;
+	Jsonb	   *hyperparameters;
+	Datum		lease;			/* pg_uuid_t * */
+} LeasedTrial;
+
+/* where a trial's lease stands (report, complete) */
+typedef struct LeaseState
+{
+	char	   *status;
+	bool		has_lease;
+	Datum		lease;			/* pg_uuid_t *, when has_lease */
+	char	   *expires_at;		/* text, NULL when no lease */
+	bool		expired;
+	int			attempt;
+	char	   *worker;			/* NULL: none given */
+} LeaseState;
+
+extern void catalog_expire_leases(int64 study_id, int max_attempts, int lease_seconds);
+extern bool catalog_claim_trial(int64 study_id, const char *worker, bool bound,
+								int lease_seconds, LeasedTrial *out);
+extern void catalog_insert_leased_trial(const Study *study, int trial_id, Jsonb *hps,
+										uint64 hash, const char *worker, bool bound,
+										int lease_seconds, LeasedTrial *out);
+extern bool catalog_lock_lease(int64 study_id, int trial_id, LeaseState *st);
+extern void catalog_renew_lease(int64 study_id, int trial_id, int lease_seconds);
+extern void catalog_upsert_metrics(int64 study_id, int trial_id, int step, Jsonb *metrics);
+extern void catalog_end_leased_trial(int64 study_id, int trial_id, TrialStatus status,
+									 bool has_score, double score, Jsonb *metrics,
+									 int best_step, const char *message);
+
+/* a trial a search's workers finished */
+typedef struct FinishedTrial
+{
+	int			trial_id;
+	TrialStatus status;
+	bool		has_score;
+	double		score;
+	Jsonb	   *hyperparameters;
+	char	   *message;
+	double		seconds;		/* ended_at - started_at */
+} FinishedTrial;
+
+extern bool catalog_study_is_new(int64 study_id);
+extern void catalog_release_lease(int64 study_id, int trial_id, Datum lease);
+extern FinishedTrial *catalog_finished_by(int64 study_id, const char *prefix, int *count);
+
 extern bool catalog_model_version(int64 model_id, ModelVersion *v);
 extern Jsonb *catalog_best_hyperparameters(int64 study_id);
 extern bytea *catalog_get_model(int64 model_id, char **hypermodel, Jsonb **hps);

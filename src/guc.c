@@ -7,7 +7,9 @@
  * hptune.max_memory bounds what a search may hold in training data and
  * models (checked by loader.c and trial.c before they allocate);
  * hptune.blas_threads is handed to OpenBLAS before every training or
- * prediction.  Both are per session (PGC_USERSET).
+ * prediction; hptune.lease_timeout and hptune.max_attempts govern the
+ * leases of trials handed out by hptune.suggest() (lease.c).  All are per
+ * session (PGC_USERSET).
  *
  *-------------------------------------------------------------------------
  */
@@ -24,6 +26,9 @@ PG_MODULE_MAGIC;
 
 int			hptune_max_memory_kb = 2 * 1024 * 1024;
 int			hptune_blas_threads = 1;
+int			hptune_lease_timeout_s = 60;
+int			hptune_max_attempts = 3;
+int			hptune_max_workers = 8;
 
 void		_PG_init(void);
 
@@ -43,6 +48,27 @@ _PG_init(void)
 							&hptune_blas_threads,
 							1, 1, 64,
 							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("hptune.lease_timeout",
+							"How long a trial handed out by hptune.suggest() stays leased without a heart-beat.",
+							"hptune.suggest() and hptune.report() set the lease to expire this long after the database clock's now; a lapsed lease puts the trial back for another worker.",
+							&hptune_lease_timeout_s,
+							60, 1, 7 * 24 * 3600,
+							PGC_USERSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("hptune.max_attempts",
+							"How many times a trial is handed out before a lapsed lease makes it FAILED.",
+							NULL,
+							&hptune_max_attempts,
+							3, 1, 1000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("hptune.max_workers",
+							"Most background workers one search may start.",
+							"A search asking for more runs with this many and says so in a NOTICE; 0 disables searching with workers.",
+							&hptune_max_workers,
+							8, 0, 1024,
+							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("hptune");
 }

@@ -32,6 +32,15 @@
  *	  the RUNNING row and again after the result, so a cancel or crash keeps
  *	  every finished trial and the next call resumes.
  *
+ * Each new trial is drawn under the study's oracle lock from an oracle
+ * rebuilt from the catalog as it stands (runner_build_oracle, which the
+ * ask/tell functions of lease.c share), so trials that hptune.suggest()
+ * handed out meanwhile count towards max_trials.
+ *
+ * With workers => n the trials run in background workers instead
+ * (runner_search_workers, worker.c), under leases; this session only
+ * starts them, relays their finished trials and stops them on a cancel.
+ *
  * Around the three phases: the search takes its study's lock (one search
  * of a study at a time, runner_lock) and reads the catalog with a snapshot
  * of its own (runner_push_snapshot).  After each trial it checks that the
@@ -54,8 +63,11 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "portability/instr_time.h"
+#include "storage/latch.h"
 #include "storage/lock.h"
+#include "nodes/bitmapset.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -66,12 +78,14 @@
 #include "runner.h"
 #include "catalog.h"
 #include "hmoptions.h"
+#include "guc.h"
 #include "hpjson.h"
 #include "loader.h"
 #include "objective.h"
 #include "summary.h"
 #include "trial.h"
 #include "core/hyperband.h"
+#include "worker.h"
 
 #define RUNNER_MAX_CONSECUTIVE_FAILURES 3
 /* longest chain of Hyperband continuations followed to its first trial */
@@ -84,6 +98,7 @@ typedef struct Runner
 	bool		nonatomic;
 	HpSpace    *space;
 	Oracle	   *oracle;
+	MemoryContext oraclecxt;	/* the oracle, rebuilt before each new trial */
 	TrainData  *data;			/* NULL for an objective function */
 	uint64		seed;
 	int			ntrials;		/* recorded in the table */
@@ -96,7 +111,6 @@ typedef struct Runner
 	Tuplestorestate *out;
 	TupleDesc	outdesc;
 	int			current_trial;	/* the trial being trained, for runner_report */
-	MemoryContext oraclecxt;	/* where the oracle lives and grows */
 } Runner;
 
 typedef struct TrialResult
@@ -506,9 +520,11 @@ runner_study_seed(const Study *study)
 
 /*
  * The oracle of a study, rebuilt from the catalog: every trial recorded so
- * far with its values, status and score, and the objective's value at
- * every step of its execution 0 (hptune.trial_metrics), which pruners
- * judge by.  space comes from runner_load_space.
+ * far with its values, status and score (a PENDING trial counts as taken),
+ * and the objective's value at every step of its execution 0
+ * (hptune.trial_metrics), which pruners judge by.  search() and the ask/tell
+ * functions build it the same way, so that they agree on what comes next.
+ * space comes from runner_load_space.
  */
 Oracle *
 runner_build_oracle(const Study *study, const HpSpace *space)
@@ -557,9 +573,10 @@ runner_setup(Runner *r, Study *study)
 		trial_check_objective(r->data, r->study->objective);
 	}
 
-	r->seed = runner_study_seed(r->study);
-	r->oraclecxt = CurrentMemoryContext;
+	r->oraclecxt = AllocSetContextCreate(CurrentMemoryContext, "hptune oracle",
+										 ALLOCSET_DEFAULT_SIZES);
 	r->oracle = runner_build_oracle(r->study, r->space);
+	r->seed = runner_study_seed(r->study);
 	r->ntrials = r->oracle->ntrials;
 	for (int i = 0; i < r->oracle->ntrials; i++)
 	{
@@ -592,14 +609,32 @@ runner_run(Runner *r)
 						runner_trial(r, orphans[i].trial_id, &orphans[i].values, true));
 	}
 
-	/* then new trials, until the budget is spent or the space exhausted */
-	while (r->ntrials < r->study->max_trials)
+	/*
+	 * then new trials, until the budget is spent or the space exhausted;
+	 * each drawn under the study's oracle lock from the catalog as it is
+	 * now, which may hold trials hptune.suggest() handed out meanwhile
+	 */
+	for (;;)
 	{
 		HpAssignment values;
 		OracleResult res;
-		int			trial_id = r->ntrials;
+		int			trial_id;
 
 		CHECK_FOR_INTERRUPTS();
+		runner_lock_oracle(r->study);
+		runner_pop_snapshot(r);
+		runner_push_snapshot(r);
+		MemoryContextReset(r->oraclecxt);
+		{
+			MemoryContext old = MemoryContextSwitchTo(r->oraclecxt);
+
+			r->oracle = runner_build_oracle(r->study, r->space);
+			MemoryContextSwitchTo(old);
+		}
+		r->ntrials = r->oracle->ntrials;
+		if (r->ntrials >= r->study->max_trials)
+			break;
+		trial_id = r->ntrials;
 		for (int i = 0; i < r->oracle->ntrials; i++)
 			trial_id = Max(trial_id, r->oracle->trials[i].trial_id + 1);
 		res = oracle_create_trial(r->oracle, trial_id, &values);
@@ -649,6 +684,23 @@ runner_locktag(const Study *study, LOCKTAG *tag)
 	uint64		id = (uint64) study->study_id;
 
 	SET_LOCKTAG_OBJECT(*tag, MyDatabaseId, studies, (uint32) id, (uint16) (id >> 32));
+}
+
+/*
+ * The lock under which a new trial is drawn from a study's oracle and
+ * recorded (hptune.suggest): a lock on the study's id as an object of
+ * hptune.trials, held until the transaction ends, so that the next caller's
+ * oracle sees the trial.  Like the search lock, no SQL function can take it.
+ */
+void
+runner_lock_oracle(const Study *study)
+{
+	Oid			trials = get_relname_relid("trials", get_namespace_oid("hptune", false));
+	uint64		id = (uint64) study->study_id;
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_OBJECT(tag, MyDatabaseId, trials, (uint32) id, (uint16) (id >> 32));
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 }
 
 static void
@@ -702,6 +754,157 @@ runner_unlock(const Runner *r, bool ok)
 	LockRelease(&tag, ExclusiveLock, true);
 }
 
+/*
+ * Relay what the workers finished since the last look: a NOTICE block and a
+ * row for each trial not reported yet.
+ */
+static void
+runner_relay(Runner *r, const char *label, Bitmapset **reported)
+{
+	FinishedTrial *done;
+	int			n;
+
+	PushActiveSnapshot(GetTransactionSnapshot());
+	done = catalog_finished_by(r->study->study_id, label, &n);
+	PopActiveSnapshot();
+	for (int i = 0; i < n; i++)
+	{
+		TrialResult res;
+
+		if (bms_is_member(done[i].trial_id, *reported))
+			continue;
+		*reported = bms_add_member(*reported, done[i].trial_id);
+		memset(&res, 0, sizeof(res));
+		res.status = done[i].status;
+		res.has_score = done[i].has_score;
+		res.score = done[i].score;
+		res.message = done[i].message;
+		if (res.has_score && res.status == TRIAL_COMPLETED &&
+			(!r->has_best || runner_better(r, res.score, r->best)))
+		{
+			r->best = res.score;
+			r->has_best = true;
+		}
+		runner_notice(r, done[i].trial_id, &res, done[i].seconds);
+		if (r->out)
+		{
+			Datum		cols[4];
+			bool		nulls[4] = {false, false, !res.has_score, false};
+
+			cols[0] = Int32GetDatum(done[i].trial_id);
+			cols[1] = CStringGetTextDatum(trial_status_name(res.status));
+			cols[2] = Float8GetDatum(res.score);
+			cols[3] = JsonbPGetDatum(done[i].hyperparameters);
+			tuplestore_putvalues(r->out, r->outdesc, cols, nulls);
+		}
+	}
+}
+
+/*
+ * search(..., workers => n): background workers run the trials under
+ * leases, each committed on its own (worker.c); this session waits, relays
+ * each finished trial, and stops the workers if it is cancelled or fails.
+ * It takes no search lock: leases keep the workers, other searches and
+ * suggest() callers apart.
+ */
+static void
+runner_search_workers(Runner *r, const char *study_name)
+{
+	static int	searches = 0;
+	WorkerSet  *set;
+	Bitmapset  *volatile reported = NULL;
+	int			n = r->args->workers;
+	char	   *label;
+
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a search with workers needs the READ COMMITTED isolation level"),
+				 errdetail("The transaction runs at %s; the trials the workers commit would be invisible to it.",
+						   XactIsoLevel == XACT_SERIALIZABLE ? "SERIALIZABLE" : "REPEATABLE READ"),
+				 errhint("Search outside an explicit REPEATABLE READ or SERIALIZABLE transaction.")));
+	if (!worker_role_can_log_in(GetUserId()))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" cannot search with workers", GetUserNameFromId(GetUserId(), false)),
+				 errdetail("Background workers connect as the current role, and it has NOLOGIN."),
+				 errhint("Search with workers => 0, or as a role that can log in.")));
+	r->study = catalog_get_study(study_name, false);
+	if (catalog_study_is_new(r->study->study_id))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("study \"%s\" must be committed before a search with workers", r->study->name),
+				 errdetail("This transaction created or changed the study; background workers see only committed rows."),
+				 errhint("Commit, then search.")));
+	if (n > hptune_max_workers)
+	{
+		if (hptune_max_workers == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+					 errmsg("searching with background workers is disabled"),
+					 errdetail("hptune.max_workers is 0."),
+					 errhint("Search with workers => 0, or ask an administrator to raise hptune.max_workers.")));
+		ereport(NOTICE,
+				(errmsg("searching study \"%s\" with %d workers, not %d", r->study->name,
+						hptune_max_workers, n),
+				 errdetail("hptune.max_workers is %d.", hptune_max_workers)));
+		n = hptune_max_workers;
+	}
+	runner_setup(r, r->study);
+	if (oracle_steers_training(r->oracle))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("study \"%s\" cannot be searched with workers", r->study->name),
+				 errdetail("Its tuner \"%s\" or its pruner decides at every epoch, which background workers do not support.",
+						   r->study->tuner),
+				 errhint("Search with workers => 0.")));
+	/* trials.worker of this search's trials: "search <pid>.<k> worker <i>" */
+	label = psprintf("search %d.%d worker ", MyProcPid, ++searches);
+	set = worker_start(r->study, n, label, r->data, r->args);
+	PG_TRY();
+	{
+		for (;;)
+		{
+			bool		alive = worker_any_alive(set);
+
+			Bitmapset  *seen = reported;
+
+			runner_relay(r, label, &seen);
+			reported = seen;
+			if (!alive)
+				break;
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 100, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+	PG_CATCH();
+	{
+		worker_terminate(set);
+		worker_finish(set);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	{
+		int			index;
+		const char *error = worker_error(set, &index);
+
+		if (error)
+		{
+			char	   *message = pstrdup(error);
+
+			worker_finish(set);
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("worker %d of the search of study \"%s\" failed", index, r->study->name),
+					 errdetail("It stopped with: %s", message),
+					 errhint("Fix the cause and search again: every trial the workers finished is kept.")));
+		}
+	}
+	worker_finish(set);
+}
+
 void
 runner_search(const char *study_name, const SearchArgs *args, bool nonatomic,
 			  ReturnSetInfo *rsinfo)
@@ -722,6 +925,14 @@ runner_search(const char *study_name, const SearchArgs *args, bool nonatomic,
 		r.outdesc = rsinfo->setDesc;
 	}
 	runner_push_snapshot(&r);
+	if (args->workers > 0)
+	{
+		runner_search_workers(&r, study_name);
+		runner_pop_snapshot(&r);
+		MemoryContextSwitchTo(caller);
+		MemoryContextDelete(searchcxt);
+		return;
+	}
 	r.study = catalog_get_study(study_name, false);
 	runner_lock(&r);
 	PG_TRY();

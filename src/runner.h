@@ -25,5 +25,6 @@ extern void runner_search(const char *study_name, const SearchArgs *args,
 extern HpSpace *runner_load_space(const Study *study);
 extern Oracle *runner_build_oracle(const Study *study, const HpSpace *space);
 extern uint64 runner_study_seed(const Study *study);
+extern void runner_lock_oracle(const Study *study);
 
 #endif							/* HPTUNE_RUNNER_H */

@@ -534,6 +534,8 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 		char	   *reason = NULL;
 
 		CHECK_FOR_INTERRUPTS();
+		if (trial_epoch_start_hook)
+			trial_epoch_start_hook(run, execution, epoch);
 		trainer_run_epoch(trainer, &r);
 		if (r.diverged)
 			ereport(ERROR,
@@ -586,6 +588,9 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(cxt);
 }
+
+/* called as each epoch starts (a background worker shows it in pg_stat_activity) */
+TrialEpochHook trial_epoch_start_hook = NULL;
 
 /*
  * Run a trial's executions one after another, keeping running means: the

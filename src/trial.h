@@ -63,6 +63,10 @@ typedef struct TrialTraining
 
 extern TrialTraining *trial_run(const TrialRun *run);
 
+/* called as each epoch of an execution starts; NULL: nothing */
+typedef void (*TrialEpochHook) (const TrialRun *run, int execution, int epoch);
+extern PGDLLIMPORT TrialEpochHook trial_epoch_start_hook;
+
 extern void trial_args_features(SearchArgs *a, ArrayType *arr);
 extern void trial_args_check(SearchArgs *a);
 extern void trial_check_objective(const TrainData *data, const char *objective);

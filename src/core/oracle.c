@@ -420,6 +420,13 @@ oracle_update(Oracle *oracle, int trial_id, int step, double score)
 	return false;
 }
 
+bool
+oracle_steers_training(const Oracle *oracle)
+{
+	return oracle->methods->extend_space != NULL ||
+		((const OracleImpl *) oracle)->pruner.kind != PRUNER_NONE;
+}
+
 const char *
 oracle_stop_reason(const Oracle *oracle)
 {

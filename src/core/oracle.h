@@ -136,6 +136,12 @@ extern OracleResult oracle_create_trial(Oracle *oracle, int trial_id,
  */
 extern bool oracle_update(Oracle *oracle, int trial_id, int step, double score);
 /* the reason of the last stop oracle_update answered, or NULL */
+/*
+ * Does the oracle steer training itself (a tuner that sets each trial's
+ * epochs and checkpoints, such as hyperband, or a pruner)?  Such trials
+ * need the oracle at every epoch.
+ */
+extern bool oracle_steers_training(const Oracle *oracle);
 extern const char *oracle_stop_reason(const Oracle *oracle);
 extern void oracle_end_trial(Oracle *oracle, int trial_id, const HpAssignment *values,
 							 TrialStatus status, double score, bool has_score);

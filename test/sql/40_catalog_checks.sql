@@ -11,7 +11,7 @@ RESET client_min_messages;
 
 -- columns nothing used are gone
 SELECT count(*) AS unused_columns FROM information_schema.columns
- WHERE table_schema = 'hptune' AND column_name IN ('worker', 'oracle_state');
+ WHERE table_schema = 'hptune' AND column_name IN ('oracle_state');
 
 -- studies: the checks of create_study, on every INSERT and UPDATE
 CREATE TEMP TABLE before AS SELECT test_util.fingerprint() AS f;
@@ -30,7 +30,7 @@ SELECT test_util.try($$INSERT INTO hptune.studies (name, objective, direction, t
 -- message only: its detail shows the row, with timestamps)
 CREATE FUNCTION cc_try(stmt text) RETURNS text LANGUAGE sql AS $$ SELECT split_part(test_util.try(stmt), E'\n', 1) $$;
 SELECT cc_try(format($$INSERT INTO hptune.trials (study_id, trial_id, status, hyperparameters)
-	VALUES (%s, 10, 'PENDING', '{"x": 0.5}')$$, :cc));
+	VALUES (%s, 10, 'QUEUED', '{"x": 0.5}')$$, :cc));
 SELECT cc_try(format($$INSERT INTO hptune.trials (study_id, trial_id, status, hyperparameters)
 	VALUES (%s, -1, 'FAILED', '{"x": 0.5}')$$, :cc));
 SELECT cc_try(format($$INSERT INTO hptune.trials (study_id, trial_id, status, hyperparameters)

@@ -14,8 +14,8 @@ SELECT test_util.try($$SELECT * FROM hptune.search('se', batch_size => NULL)$$);
 SELECT test_util.try($$SELECT * FROM hptune.search('se', workers => NULL)$$);
 SELECT test_util.try($$SELECT * FROM hptune.search('se', options => NULL)$$);
 SELECT test_util.try($$SELECT * FROM hptune.search('se', features => ARRAY[NULL]::text[])$$);
--- background workers: the hint recommends only what works
-SELECT test_util.try($$SELECT * FROM hptune.search('se', workers => 2)$$);
+-- background workers: a count, never negative
+SELECT test_util.try($$SELECT * FROM hptune.search('se', workers => -1)$$);
 SELECT count(*) AS trials_so_far FROM hptune.trials WHERE study_id = hptune.study_id('se');
 
 -- a study that trains a model needs training data

@@ -109,12 +109,13 @@ my $fitted = setup(q{SELECT hptune.fit('mlp', '{"units": 4}', 'SELECT a, b, labe
 like($fitted, qr/^\d+$/, 'fit() stored a model');
 
 # 0.2 drops two columns nothing wrote (studies.oracle_state, trials.worker),
-# 0.3 adds studies.hypermodel_options ('{}' for every study made before):
+# 0.3 adds studies.hypermodel_options ('{}' for every study made before) and
+# trials.worker, lease_token and lease_expires_at (null for every old trial):
 # every other column must come through the update unchanged
 my $tables_sql = q{SELECT concat_ws(' | ',
 	(SELECT string_agg((to_jsonb(s) - 'oracle_state' - 'hypermodel_options')::text, ',' ORDER BY study_id) FROM hptune.studies s),
 	(SELECT string_agg(h::text, ',' ORDER BY study_id, name) FROM hptune.hyperparameters h),
-	(SELECT string_agg((to_jsonb(t) - 'worker')::text, ',' ORDER BY study_id, trial_id) FROM hptune.trials t),
+	(SELECT string_agg((to_jsonb(t) - 'worker' - 'lease_token' - 'lease_expires_at')::text, ',' ORDER BY study_id, trial_id) FROM hptune.trials t),
 	(SELECT string_agg(m::text, ',' ORDER BY study_id, trial_id, execution, step, name) FROM hptune.trial_metrics m),
 	(SELECT string_agg(model_id || ':' || md5(model), ',' ORDER BY model_id) FROM hptune.models))};
 my $predict_sql = qq{SELECT array_agg(hptune.predict($fitted, p) ORDER BY i)::text FROM (SELECT i, a, b FROM pts WHERE i <= 5) p};
