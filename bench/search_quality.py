@@ -22,8 +22,13 @@ Then the oracles' own time per suggestion: bench/oracle_core.c (built here
 with cc) times oracle_create_trial after 100 and 1000 completed Hartmann-6
 trials, and Optuna's TPESampler is timed in-process on the same history.
 
-  /usr/bin/python3 bench/search_quality.py [--seeds 20] [--trials 100] [--jobs 2]
-                                          [--quick] [--dbname DB] [--json FILE]
+  /usr/bin/python3 bench/search_quality.py [--seeds 20] [--first-seed 1] [--trials 100]
+                                          [--jobs 2] [--methods random,tpe] [--quick]
+                                          [--in-process] [--dbname DB] [--json FILE]
+
+--in-process runs hptune's oracles in bench/oracle_core.c (built here) instead
+of through SQL: the same decisions (the same trial ids and seeds), without a
+server, cheap enough for hundreds of seeds.
 """
 
 import argparse
@@ -136,6 +141,19 @@ def run_hptune(dbname, method, fn, seed, trials):
     return scores, seconds
 
 
+def run_hptune_in_process(method, fn, seed, trials):
+    """The same search without SQL: bench/oracle_core.c's `search` (same decisions)."""
+    start = time.time()
+    out = subprocess.check_output([os.environ["HPTUNE_ORACLE_CORE"], "search", method.split()[1],
+                                   fn, str(trials), str(seed)]).decode()
+    seconds = time.time() - start
+    best = [math.nan] * trials
+    for line in out.split():
+        k, regret = line[len("regret_at_"):].split("=")
+        best[int(k) - 1] = float(regret) + FUNCTIONS[fn][1]
+    return best, seconds
+
+
 def run_optuna(method, fn, seed, trials):
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -154,6 +172,9 @@ def run_optuna(method, fn, seed, trials):
 def run_one(job):
     dbname, method, fn, seed, trials = job
     _common.limit_threads(1)
+    if method.startswith("hptune") and dbname == "in-process":
+        best, seconds = run_hptune_in_process(method, fn, seed, trials)
+        return method, fn, seed, best, seconds
     if method.startswith("hptune"):
         scores, seconds = run_hptune(dbname, method, fn, seed, trials)
     else:
@@ -254,6 +275,14 @@ def main():
     ap.add_argument("--dbname", default=None,
                     help="database name or conninfo string (default: libpq's PG* environment)")
     ap.add_argument("--seeds", type=int, default=20, help="seeds per method and function (default 20)")
+    ap.add_argument("--first-seed", type=int, default=1,
+                    help="seeds run from this one (default 1): --first-seed 21 --seeds 40 is 21..60")
+    ap.add_argument("--methods", default=None,
+                    help="comma-separated tuners to run on both sides, of random, tpe, bayesian "
+                         "(default all); Optuna's TPE runs whenever tpe or bayesian does")
+    ap.add_argument("--in-process", action="store_true",
+                    help="run hptune's oracles in bench/oracle_core.c instead of through SQL "
+                         "(the same decisions; no server needed; for many seeds)")
     ap.add_argument("--trials", type=int, default=100, help="trials per run (default 100)")
     ap.add_argument("--jobs", type=int, default=2, help="runs in parallel (default 2)")
     ap.add_argument("--quick", action="store_true",
@@ -265,18 +294,30 @@ def main():
         args.seeds, args.trials = 3, 50
     print(_common.machine_line())
 
-    conn = _common.connect(args.dbname)
-    with conn.cursor() as cur:
-        cur.execute("SELECT extversion FROM pg_extension WHERE extname = 'hptune'")
-        if cur.fetchone() is None:
-            cur.execute("CREATE EXTENSION hptune")
-        cur.execute(SQL_FUNCTIONS)
-    conn.commit()
-    conn.close()
+    if args.in_process:
+        args.dbname = "in-process"
+        os.environ["HPTUNE_ORACLE_CORE"] = build_oracle_core()
+    else:
+        conn = _common.connect(args.dbname)
+        with conn.cursor() as cur:
+            cur.execute("SELECT extversion FROM pg_extension WHERE extname = 'hptune'")
+            if cur.fetchone() is None:
+                cur.execute("CREATE EXTENSION hptune")
+            cur.execute(SQL_FUNCTIONS)
+        conn.commit()
+        conn.close()
 
+    wanted = set(args.methods.split(",")) if args.methods else {"random", "tpe", "bayesian"}
+    if not wanted <= {"random", "tpe", "bayesian"}:
+        ap.error("--methods takes random, tpe and bayesian")
+    methods = [m for m in HPTUNE_METHODS if m.split()[1] in wanted]
+    if "random" in wanted:
+        methods.append("optuna random")
+    if wanted & {"tpe", "bayesian"}:
+        methods.append("optuna tpe")
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     jobs = [(args.dbname, m, fn, seed, args.trials)
-            for fn in FUNCTIONS for m in HPTUNE_METHODS + OPTUNA_METHODS
-            for seed in range(1, args.seeds + 1)]
+            for fn in FUNCTIONS for m in methods for seed in seeds]
     results = {}
     seconds = {}
     done = 0
@@ -288,13 +329,14 @@ def main():
             if done % 20 == 0:
                 print("# %d/%d runs" % (done, len(jobs)), file=sys.stderr, flush=True)
 
+    if args.in_process:
+        os.unlink(os.environ.pop("HPTUNE_ORACLE_CORE"))
     checkpoints = sorted({min(50, args.trials), args.trials})
-    methods = HPTUNE_METHODS + OPTUNA_METHODS
 
     def regrets(method, fn, k):
-        return [results[(method, fn, s)][k - 1] - FUNCTIONS[fn][1] for s in range(1, args.seeds + 1)]
+        return [results[(method, fn, s)][k - 1] - FUNCTIONS[fn][1] for s in seeds]
 
-    print("\n# median simple regret over %d seeds" % args.seeds)
+    print("\n# median simple regret over %d seeds (%d..%d)" % (args.seeds, seeds[0], seeds[-1]))
     print("%-12s %-18s" % ("function", "method") + "".join("%14s" % ("@%d" % k) for k in checkpoints))
     for fn in FUNCTIONS:
         for m in methods:
@@ -308,6 +350,8 @@ def main():
     ]
     k = args.trials
     for a, b, alt, target in comparisons:
+        if a not in methods or b not in methods:
+            continue
         for fn in FUNCTIONS:
             p = mann_whitney(regrets(a, fn, k), regrets(b, fn, k), alt)
             ok = p < 0.05 if alt == "less" else p > 0.05
@@ -315,7 +359,7 @@ def main():
                   % (a, b, fn, alt, p, target, "met" if ok else "MISSED"))
     print("\n# medians against the targets")
     for fn, k2, limit in [("branin", 50, 1e-3), ("hartmann6", 100, 0.05), ("rosenbrock", 100, 0.05)]:
-        if k2 <= args.trials:
+        if k2 <= args.trials and "hptune bayesian" in methods:
             med = statistics.median(regrets("hptune bayesian", fn, k2))
             print("hptune bayesian %-11s @%-4d median %.4g <= %g: %s"
                   % (fn, k2, med, limit, "met" if med <= limit else "MISSED"))

@@ -5,8 +5,12 @@
  *
  * rng_hash folds each coordinate into the running value and re-mixes, so
  * neighbouring coordinates (trial 7 and trial 8, index 0 and index 1) give
- * unrelated outputs.  rng_uniform keeps the top 53 bits, which makes every
- * result an exact multiple of 2^-53 in [0, 1).
+ * unrelated outputs.  A coordinate is xored in as it is, never mixed on
+ * its own first: mixing the seed and the trial alike and xoring them
+ * would make them interchangeable (seed 3's trial 5 would be seed 5's
+ * trial 3, and trial s of every seed s one and the same point).
+ * rng_uniform keeps the top 53 bits, which makes every result an exact
+ * multiple of 2^-53 in [0, 1).
  *
  *-------------------------------------------------------------------------
  */
@@ -28,9 +32,9 @@ rng_hash(uint64_t seed, int64_t a, int64_t b, int64_t c)
 {
 	uint64_t	h = rng_mix64(seed);
 
-	h = rng_mix64(h ^ rng_mix64((uint64_t) a));
-	h = rng_mix64(h ^ rng_mix64((uint64_t) b + RNG_GOLDEN));
-	h = rng_mix64(h ^ rng_mix64((uint64_t) c + 2 * RNG_GOLDEN));
+	h = rng_mix64(h ^ (uint64_t) a);
+	h = rng_mix64(h ^ (uint64_t) b);
+	h = rng_mix64(h ^ (uint64_t) c);
 	return h;
 }
 

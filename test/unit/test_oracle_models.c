@@ -324,6 +324,139 @@ TEST(parzen_weights_and_tails)
 	CHECK(isfinite(parzen_log_gauss_mass(-200, -199)));
 }
 
+/*
+ * 30 observations: beyond 25 the oldest weights ramp.  Expected values from
+ * Optuna 3.1.0 (python3-optuna), once:
+ *   obs = np.array([(i * 0.6180339887498949) % 1.0 for i in range(1, 31)]) ** 2
+ *   pe = _ParzenEstimator({"x": obs}, {"x": FloatDistribution(0, 1)},
+ *         _ParzenEstimatorParameters(True, 1.0, True, False, default_weights, False))
+ *   pe._weights, pe._sigmas["x"], pe.log_pdf({"x": np.array([0.01, 0.3, 0.77])})
+ * The same observations on FloatDistribution(-5, 10) give the same log_pdf:
+ * Optuna 3.1.0's _truncnorm.logpdf leaves out -log(scale), which is why
+ * parzen.c works in the unit interval without it.
+ */
+TEST(parzen_ramped_weights_against_optuna)
+{
+	Parzen		pe;
+	double		obs[30];
+
+	for (int i = 0; i < 30; i++)
+	{
+		obs[i] = fmod((i + 1) * 0.6180339887498949, 1.0);
+		obs[i] *= obs[i];
+	}
+	parzen_numeric(&pe, obs, 30, 0, 1.0, 0);
+	CHECK(pe.ncomp == 31);
+	CHECK_NEAR(exp(pe.log_weights[0]), 0.0011661807580174927, 1e-15);
+	CHECK_NEAR(exp(pe.log_weights[1]), 0.009620991253644314, 1e-15);
+	CHECK_NEAR(exp(pe.log_weights[4]), 0.034985422740524776, 1e-15);
+	CHECK_NEAR(exp(pe.log_weights[5]), 0.034985422740524776, 1e-15);
+	CHECK_NEAR(exp(pe.log_weights[30]), 0.034985422740524776, 1e-15);
+	CHECK_NEAR(pe.sigmas[0], 0.043758713794059545, 1e-15);
+	CHECK_NEAR(pe.sigmas[1], 0.03125, 1e-15);	/* magic clip: 1/min(100, 32) */
+	CHECK_NEAR(pe.sigmas[2], 0.06001995130562654, 1e-15);
+	CHECK_NEAR(pe.sigmas[3], 0.03370871631277633, 1e-15);
+	CHECK_NEAR(pe.sigmas[29], 0.036081198892060906, 1e-15);
+	CHECK_NEAR(pe.sigmas[30], 1.0, 1e-15);
+	CHECK_NEAR(parzen_log_pdf(&pe, 0.01), -1.8950041256550476, 1e-12);
+	CHECK_NEAR(parzen_log_pdf(&pe, 0.3), -2.577577766624673, 1e-12);
+	CHECK_NEAR(parzen_log_pdf(&pe, 0.77), -2.6102947803663277, 1e-12);
+	parzen_free(&pe);
+}
+
+/* ---------------------------------------------------------------------
+ * Random numbers
+ * --------------------------------------------------------------------- */
+
+/*
+ * The coordinates of rng_uniform are not interchangeable: seed s's trial t
+ * is not seed t's trial s, and trial s of seed s differs between seeds.
+ * (Hashing the seed and the trial alike and xoring them made both hold,
+ * so runs with seeds 1..20 shared points.)
+ */
+TEST(rng_coordinates_independent)
+{
+	for (int s = 1; s <= 20; s++)
+	{
+		CHECK(rng_uniform(s, s, 0, 0) != rng_uniform(s + 1, s + 1, 0, 0));
+		for (int t = 1; t <= 20; t++)
+			if (t != s)
+			{
+				CHECK(rng_uniform(s, t, 0, 0) != rng_uniform(t, s, 0, 0));
+				CHECK(rng_uniform(s, 0, t, 0) != rng_uniform(t, 0, s, 0));
+				CHECK(rng_uniform(1, s, 0, t) != rng_uniform(1, t, 0, s));
+			}
+	}
+}
+
+/*
+ * The random oracle in 6 dimensions, as bench/search_quality.py runs it
+ * (seeds 1..20, 100 trials each), and one seed over 20000 trials: each
+ * dimension's mean, every pairwise correlation, and a chi-square over the
+ * 64 cells of halves.  Bounds are about 4 standard deviations (the
+ * chi-square's 63 + 4 sqrt(126)); the draws are fixed, so the test is
+ * deterministic.  Seeds 1..20 gave 118 with interchangeable coordinates.
+ */
+static void
+check_uniform_6d(int seed0, int nseeds, int ntrials)
+{
+	HpDef	   *defs = core_alloc(sizeof(HpDef) * 6);
+	static const char *const names[6] = {"x1", "x2", "x3", "x4", "x5", "x6"};
+	HpSpace		space;
+	double		sum[6] = {0};
+	double		cross[6][6] = {{0}};
+	long		cell[64] = {0};
+	double		n = (double) nseeds * ntrials;
+	double		chi2 = 0;
+
+	for (int i = 0; i < 6; i++)
+		defs[i] = num(names[i], HP_FLOAT, 0, 1, 0, HP_SAMPLING_LINEAR);
+	space = make_space(defs, 6);
+	for (int seed = seed0; seed < seed0 + nseeds; seed++)
+	{
+		OracleConfig c = config("random", &space, seed, "{}");
+		Oracle	   *o;
+
+		c.max_trials = ntrials + 1;
+		o = oracle_create(&c, NULL, 0);
+		for (int t = 1; t <= ntrials; t++)
+		{
+			HpAssignment a;
+			int			k = 0;
+
+			CHECK(oracle_create_trial(o, t, &a) == ORACLE_TRIAL_READY);
+			for (int i = 0; i < 6; i++)
+			{
+				double		x = a.values[i].f;
+
+				sum[i] += x;
+				k = 2 * k + (x >= 0.5);
+				for (int j = 0; j < i; j++)
+					cross[i][j] += (x - 0.5) * (a.values[j].f - 0.5);
+			}
+			cell[k]++;
+			oracle_end_trial(o, t, &a, TRIAL_COMPLETED, 0, true);
+		}
+	}
+	for (int i = 0; i < 6; i++)
+	{
+		/* the mean's sd is sqrt(1/12 n); a correlation's about 1/sqrt(n) */
+		CHECK(fabs(sum[i] / n - 0.5) < 4 * sqrt(1.0 / 12 / n));
+		for (int j = 0; j < i; j++)
+			CHECK(fabs(12 * cross[i][j] / n) < 4 / sqrt(n));
+	}
+	for (int k = 0; k < 64; k++)
+		chi2 += (cell[k] - n / 64) * (cell[k] - n / 64) / (n / 64);
+	CHECK(chi2 < 63 + 4 * sqrt(126.0));
+}
+
+TEST(random_uniform_in_six_dimensions)
+{
+	check_uniform_6d(1, 20, 100);
+	check_uniform_6d(21, 40, 100);
+	check_uniform_6d(7, 1, 20000);
+}
+
 /* ---------------------------------------------------------------------
  * The oracles
  * --------------------------------------------------------------------- */
@@ -570,6 +703,9 @@ main(void)
 	RUN(parzen_categorical_against_optuna);
 	RUN(parzen_multivariate_against_optuna);
 	RUN(parzen_weights_and_tails);
+	RUN(parzen_ramped_weights_against_optuna);
+	RUN(rng_coordinates_independent);
+	RUN(random_uniform_in_six_dimensions);
 	RUN(resume_decides_alike);
 	RUN(tuners_converge_in_either_direction);
 	RUN(never_repeat);
