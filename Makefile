@@ -49,7 +49,6 @@ OBJS = \
 	src/core/parzen.o \
 	src/core/oracle_hyperband.o \
 	src/core/pruner.o \
-	src/core/json_options.o \
 	src/core/optim_state.o \
 	src/core/dataset.o \
 	src/core/model.o \

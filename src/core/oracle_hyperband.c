@@ -41,7 +41,7 @@
  *-------------------------------------------------------------------------
  */
 #include "core/hyperband.h"
-#include "core/json_options.h"
+#include "core/oracle_options.h"
 #include "core/rng.h"
 
 #include <math.h>
@@ -151,9 +151,13 @@ hyperband_iteration_epochs(int max_epochs, int factor)
 static void
 hyperband_read_options(const char *options, HyperbandState *st)
 {
-	st->max_epochs = json_option_int(options, "max_epochs", 100, 1, HYPERBAND_MAX_EPOCHS);
-	st->factor = json_option_int(options, "factor", 3, 2, 1000);
-	st->iterations = json_option_int(options, "hyperband_iterations", 1, 1, 10000);
+	OracleOptions *opts = oracle_options_parse("hyperband", options);
+
+	st->max_epochs = (int) oracle_option_number(opts, "max_epochs", 100,
+												1, HYPERBAND_MAX_EPOCHS, true);
+	st->factor = (int) oracle_option_number(opts, "factor", 3, 2, 1000, true);
+	st->iterations = (int) oracle_option_number(opts, "hyperband_iterations", 1,
+												1, 10000, true);
 	st->num_brackets = hyperband_num_brackets(st->max_epochs, st->factor);
 }
 

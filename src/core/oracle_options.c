@@ -1,13 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * oracle_options.c
- *	  A reader of one flat JSON object: the tuner_options of an oracle.
+ *	  The reader of tuner_options: one JSON object, and the objects nested
+ *	  in it.
  *
  * The text comes from jsonb's output (the host has already checked that it
  * is an object), so the reader is strict and small: whitespace, one
  * object, members "key": value.  Strings are unescaped (\uXXXX becomes
- * UTF-8), numbers read with strtod, nested objects and arrays skipped as
- * OPT_NESTED.  Text that is not such an object is an error naming it.
+ * UTF-8), numbers read with strtod, and every value keeps its text as
+ * written, which is what the messages show and what a nested object is
+ * parsed from.  Text that is not such an object is an error naming it.
  *
  *-------------------------------------------------------------------------
  */
@@ -21,15 +23,26 @@ typedef struct OptionsReader
 {
 	const char *text;
 	const char *p;
-	const char *tuner;
+	const char *path;
+	const char *owner;
 } OptionsReader;
+
+/* "<path>.<key> of <owner>" or "<path>.<key>"; key NULL: the whole object */
+static char *
+options_name(const char *path, const char *owner, const char *key)
+{
+	char	   *name = key ? core_psprintf("%s.%s", path, key) : core_strdup(path);
+
+	return owner ? core_psprintf("%s of %s", name, owner) : name;
+}
 
 static void
 options_syntax_error(OptionsReader *r)
 {
-	core_error(CORE_ERR_INVALID_PARAMETER, "tuner_options is not a JSON object",
-			   core_psprintf("tuner_options of tuner \"%s\" is %s.", r->tuner, r->text),
-			   "Pass an object such as '{\"num_initial_points\": 5}'.");
+	core_error(CORE_ERR_INVALID_PARAMETER,
+			   core_psprintf("%s is not a JSON object", r->path),
+			   core_psprintf("%s is %s.", options_name(r->path, r->owner, NULL), r->text),
+			   "Pass an object such as '{\"max_epochs\": 27}'.");
 }
 
 static void
@@ -154,9 +167,11 @@ options_skip_nested(OptionsReader *r)
 static void
 options_read_value(OptionsReader *r, OracleOption *opt)
 {
+	const char *start;
 	char	   *end;
 
 	options_skip_space(r);
+	start = r->p;
 	if (*r->p == '"')
 	{
 		opt->type = OPT_STRING;
@@ -164,7 +179,7 @@ options_read_value(OptionsReader *r, OracleOption *opt)
 	}
 	else if (*r->p == '{' || *r->p == '[')
 	{
-		opt->type = OPT_NESTED;
+		opt->type = *r->p == '{' ? OPT_OBJECT : OPT_ARRAY;
 		options_skip_nested(r);
 	}
 	else if (strncmp(r->p, "true", 4) == 0 || strncmp(r->p, "false", 5) == 0)
@@ -186,22 +201,27 @@ options_read_value(OptionsReader *r, OracleOption *opt)
 			options_syntax_error(r);
 		r->p = end;
 	}
+	opt->text = core_alloc(r->p - start + 1);
+	memcpy(opt->text, start, r->p - start);
 }
 
-OracleOptions *
-oracle_options_parse(const char *tuner, const char *json)
+static OracleOptions *
+options_parse(const char *path, const char *owner, const char *json)
 {
 	OracleOptions *opts = core_alloc(sizeof(OracleOptions));
 	OptionsReader r;
 	int			alloc = 8;
 
-	opts->tuner = tuner ? tuner : "";
+	opts->path = path;
+	opts->owner = owner;
+	opts->text = json && json[0] ? json : "{}";
 	opts->options = core_alloc(sizeof(OracleOption) * alloc);
 	if (json == NULL || json[0] == '\0')
 		return opts;
 	r.text = json;
 	r.p = json;
-	r.tuner = opts->tuner;
+	r.path = path;
+	r.owner = owner;
 	options_expect(&r, '{');
 	options_skip_space(&r);
 	if (*r.p == '}')
@@ -239,8 +259,15 @@ oracle_options_parse(const char *tuner, const char *json)
 	return opts;
 }
 
-static const OracleOption *
-options_find(const OracleOptions *opts, const char *key)
+OracleOptions *
+oracle_options_parse(const char *tuner, const char *json)
+{
+	return options_parse("tuner_options",
+						 tuner ? core_psprintf("tuner \"%s\"", tuner) : NULL, json);
+}
+
+const OracleOption *
+oracle_option_find(const OracleOptions *opts, const char *key)
 {
 	/* jsonb keeps the last of duplicate keys: so do we */
 	for (int i = opts->n - 1; i >= 0; i--)
@@ -252,66 +279,50 @@ options_find(const OracleOptions *opts, const char *key)
 bool
 oracle_option_given(const OracleOptions *opts, const char *key)
 {
-	return options_find(opts, key) != NULL;
+	return oracle_option_find(opts, key) != NULL;
 }
 
-static const char *
-options_type_name(OracleOptionType type)
+void
+oracle_option_invalid(const OracleOptions *opts, const char *key,
+					  const char *what, const char *dflt)
 {
-	switch (type)
-	{
-		case OPT_NUMBER:
-			return "a number";
-		case OPT_STRING:
-			return "a string";
-		case OPT_BOOL:
-			return "a boolean";
-		case OPT_NULL:
-			return "null";
-		default:
-			return "an object or array";
-	}
+	const OracleOption *opt = oracle_option_find(opts, key);
+
+	core_error(CORE_ERR_INVALID_PARAMETER,
+			   core_psprintf("%s.%s must be %s", opts->path, key, what),
+			   core_psprintf("%s is %s.", options_name(opts->path, opts->owner, key),
+							 opt ? opt->text : "missing"),
+			   dflt ? core_psprintf("Pass \"%s\": %s, or leave it out for %s.", key, what, dflt)
+			   : core_psprintf("Pass \"%s\": %s, or leave it out.", key, what));
 }
 
 double
 oracle_option_number(const OracleOptions *opts, const char *key, double dflt,
 					 double min, double max, bool integer)
 {
-	const OracleOption *opt = options_find(opts, key);
+	const OracleOption *opt = oracle_option_find(opts, key);
 
 	if (opt == NULL)
 		return dflt;
-	if (opt->type != OPT_NUMBER)
-		core_error(CORE_ERR_INVALID_PARAMETER,
-				   core_psprintf("tuner_options.%s must be a number", key),
-				   core_psprintf("tuner_options.%s of tuner \"%s\" is %s.",
-								 key, opts->tuner, options_type_name(opt->type)),
-				   core_psprintf("Pass \"%s\": a number%s.", key,
-								 integer ? ", a whole one" : ""));
-	if (!isfinite(opt->number) || opt->number < min || opt->number > max ||
+	if (opt->type != OPT_NUMBER || !isfinite(opt->number) ||
+		opt->number < min || opt->number > max ||
 		(integer && opt->number != floor(opt->number)))
-		core_error(CORE_ERR_INVALID_PARAMETER,
-				   core_psprintf("tuner_options.%s is out of range", key),
-				   core_psprintf("tuner_options.%s of tuner \"%s\" is %.15g.",
-								 key, opts->tuner, opt->number),
-				   core_psprintf("Pass %s between %.15g and %.15g.",
-								 integer ? "a whole number" : "a number", min, max));
+		oracle_option_invalid(opts, key,
+							  core_psprintf("%s between %.15g and %.15g",
+											integer ? "an integer" : "a number", min, max),
+							  dflt >= min && dflt <= max ? core_psprintf("%.15g", dflt) : NULL);
 	return opt->number;
 }
 
 bool
 oracle_option_bool(const OracleOptions *opts, const char *key, bool dflt)
 {
-	const OracleOption *opt = options_find(opts, key);
+	const OracleOption *opt = oracle_option_find(opts, key);
 
 	if (opt == NULL)
 		return dflt;
 	if (opt->type != OPT_BOOL)
-		core_error(CORE_ERR_INVALID_PARAMETER,
-				   core_psprintf("tuner_options.%s must be a boolean", key),
-				   core_psprintf("tuner_options.%s of tuner \"%s\" is %s.",
-								 key, opts->tuner, options_type_name(opt->type)),
-				   core_psprintf("Pass \"%s\": true or \"%s\": false.", key, key));
+		oracle_option_invalid(opts, key, "true or false", dflt ? "true" : "false");
 	return opt->boolean;
 }
 
@@ -319,7 +330,7 @@ int
 oracle_option_choice(const OracleOptions *opts, const char *key,
 					 const char *const *allowed, int dflt)
 {
-	const OracleOption *opt = options_find(opts, key);
+	const OracleOption *opt = oracle_option_find(opts, key);
 	char	   *list = core_strdup("");
 
 	if (opt == NULL)
@@ -330,12 +341,60 @@ oracle_option_choice(const OracleOptions *opts, const char *key,
 			return i;
 		list = core_psprintf("%s%s\"%s\"", list, i ? ", " : "", allowed[i]);
 	}
+	oracle_option_invalid(opts, key, core_psprintf("one of %s", list),
+						  dflt >= 0 ? core_psprintf("\"%s\"", allowed[dflt]) : NULL);
+}
+
+const char *
+oracle_option_object(const OracleOptions *opts, const char *key)
+{
+	const OracleOption *opt = oracle_option_find(opts, key);
+
+	if (opt == NULL)
+		return NULL;
+	if (opt->type != OPT_OBJECT)
+		oracle_option_invalid(opts, key, "an object", NULL);
+	return opt->text;
+}
+
+OracleOptions *
+oracle_options_nested(const OracleOptions *opts, const char *key,
+					  const char *owner)
+{
+	const char *text = oracle_option_object(opts, key);
+
+	if (text == NULL)
+		return NULL;
+	return options_parse(core_psprintf("%s.%s", opts->path, key), owner, text);
+}
+
+void
+oracle_options_only(const OracleOptions *opts, const char *const *known)
+{
+	char	   *unknown = core_strdup("");
+	char	   *list = core_strdup("");
+	int			nunknown = 0;
+
+	for (int i = 0; i < opts->n; i++)
+	{
+		bool		found = false;
+
+		if (oracle_option_find(opts, opts->options[i].key) != &opts->options[i])
+			continue;			/* a duplicate: named once */
+		for (int k = 0; known[k] && !found; k++)
+			found = strcmp(opts->options[i].key, known[k]) == 0;
+		if (!found)
+			unknown = core_psprintf("%s%s\"%s\"", unknown, nunknown++ ? ", " : "",
+									opts->options[i].key);
+	}
+	if (nunknown == 0)
+		return;
+	for (int k = 0; known[k]; k++)
+		list = core_psprintf("%s%s\"%s\"", list, k ? ", " : "", known[k]);
 	core_error(CORE_ERR_INVALID_PARAMETER,
-			   core_psprintf("invalid tuner_options.%s", key),
-			   opt->type == OPT_STRING ?
-			   core_psprintf("tuner_options.%s of tuner \"%s\" is \"%s\".",
-							 key, opts->tuner, opt->string) :
-			   core_psprintf("tuner_options.%s of tuner \"%s\" is %s.",
-							 key, opts->tuner, options_type_name(opt->type)),
-			   core_psprintf("Pass one of %s.", list));
+			   core_psprintf("unknown %s %s in %s", nunknown > 1 ? "keys" : "key",
+							 unknown, opts->path),
+			   core_psprintf("%s is %s.", options_name(opts->path, opts->owner, NULL),
+							 opts->text),
+			   core_psprintf("Pass only %s.", list));
 }

@@ -7,7 +7,10 @@
  * step: an epoch of the built-in trainer, or whatever hptune.report is
  * given) that the oracle's history holds for every trial.  Everything is
  * derived from that history, so a resumed search judges as the first one
- * would have.  tuner_options.pruner picks one, for any tuner:
+ * would have.  tuner_options.pruner picks one, for any tuner, and
+ * tuner_options.pruner_options holds its settings (a key the pruner does
+ * not read there is an error; the tuner's own settings stay at the top
+ * level, so tpe's n_startup_trials and the median pruner's are apart):
  *
  *	 median		Optuna 3.1's MedianPruner (PercentilePruner at 50): after
  *				n_startup_trials (5) trials have completed, at every
@@ -36,7 +39,7 @@
  *-------------------------------------------------------------------------
  */
 #include "core/pruner.h"
-#include "core/json_options.h"
+#include "core/oracle_options.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -44,34 +47,66 @@
 
 #define PRUNER_MAX_SETTING 1000000000
 
+static const char *const pruner_kinds[] = {"median", "asha", NULL};
+static const char *const pruner_median_settings[] = {
+	"n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials", NULL
+};
+static const char *const pruner_asha_settings[] = {
+	"min_resource", "reduction_factor", "min_early_stopping_rate", NULL
+};
+
+/* asha's min_resource: "auto" (0) or a step */
+static int
+pruner_min_resource(const OracleOptions *settings)
+{
+	const OracleOption *opt = oracle_option_find(settings, "min_resource");
+
+	if (opt == NULL || (opt->type == OPT_STRING && strcmp(opt->string, "auto") == 0))
+		return 0;
+	if (opt->type != OPT_NUMBER || opt->number != floor(opt->number) ||
+		opt->number < 1 || opt->number > PRUNER_MAX_SETTING)
+		oracle_option_invalid(settings, "min_resource",
+							  core_psprintf("\"auto\" or an integer between 1 and %d",
+											PRUNER_MAX_SETTING),
+							  "\"auto\"");
+	return (int) opt->number;
+}
+
 void
 pruner_from_options(const char *options, Pruner *p)
 {
-	static const char *const kinds[] = {"median", "asha", NULL};
-	const char *kind = json_option_choice(options, "pruner", NULL, kinds);
-	JsonOption min_resource;
+	OracleOptions *opts = oracle_options_parse(NULL, options);
+	int			kind = oracle_option_choice(opts, "pruner", pruner_kinds, -1);
+	OracleOptions *settings;
 
 	memset(p, 0, sizeof(*p));
-	p->kind = kind == NULL ? PRUNER_NONE
-		: strcmp(kind, "median") == 0 ? PRUNER_MEDIAN : PRUNER_ASHA;
-	p->n_startup_trials = json_option_int(options, "n_startup_trials", 5, 0, PRUNER_MAX_SETTING);
-	p->n_warmup_steps = json_option_int(options, "n_warmup_steps", 0, 0, PRUNER_MAX_SETTING);
-	p->interval_steps = json_option_int(options, "interval_steps", 1, 1, PRUNER_MAX_SETTING);
-	p->n_min_trials = json_option_int(options, "n_min_trials", 1, 1, PRUNER_MAX_SETTING);
-	p->reduction_factor = json_option_int(options, "reduction_factor", 4, 2, 1000);
-	p->min_early_stopping_rate = json_option_int(options, "min_early_stopping_rate", 0, 0, 30);
-	min_resource = json_option_get(options, "min_resource");
-	if (min_resource.type == JSON_OPTION_MISSING ||
-		(min_resource.type == JSON_OPTION_STRING && strcmp(min_resource.string, "auto") == 0))
-		return;
-	if (min_resource.type != JSON_OPTION_NUMBER || min_resource.number != floor(min_resource.number) ||
-		min_resource.number < 1 || min_resource.number > PRUNER_MAX_SETTING)
+	p->kind = kind < 0 ? PRUNER_NONE : kind == 0 ? PRUNER_MEDIAN : PRUNER_ASHA;
+	if (kind < 0 && oracle_option_given(opts, "pruner_options"))
 		core_error(CORE_ERR_INVALID_PARAMETER,
-				   core_psprintf("tuner_options.min_resource must be \"auto\" or an integer between 1 and %d",
-								 PRUNER_MAX_SETTING),
-				   core_psprintf("tuner_options.min_resource is %s.", min_resource.text),
-				   "Pass \"min_resource\": the step of the first rung, or leave it out for \"auto\".");
-	p->min_resource = (int) min_resource.number;
+				   "tuner_options.pruner_options needs tuner_options.pruner",
+				   core_psprintf("tuner_options.pruner_options is %s, but tuner_options has no \"pruner\".",
+								 oracle_option_find(opts, "pruner_options")->text),
+				   "Pass \"pruner\": one of \"median\", \"asha\" with it, or leave \"pruner_options\" out.");
+	settings = kind < 0 ? NULL
+		: oracle_options_nested(opts, "pruner_options",
+								core_psprintf("pruner \"%s\"", pruner_kinds[kind]));
+	if (settings == NULL)
+		settings = oracle_options_parse(NULL, NULL);
+	oracle_options_only(settings, p->kind == PRUNER_ASHA ? pruner_asha_settings
+						: pruner_median_settings);
+	p->n_startup_trials = (int) oracle_option_number(settings, "n_startup_trials", 5,
+													 0, PRUNER_MAX_SETTING, true);
+	p->n_warmup_steps = (int) oracle_option_number(settings, "n_warmup_steps", 0,
+												   0, PRUNER_MAX_SETTING, true);
+	p->interval_steps = (int) oracle_option_number(settings, "interval_steps", 1,
+												   1, PRUNER_MAX_SETTING, true);
+	p->n_min_trials = (int) oracle_option_number(settings, "n_min_trials", 1,
+												 1, PRUNER_MAX_SETTING, true);
+	p->reduction_factor = (int) oracle_option_number(settings, "reduction_factor", 4,
+													 2, 1000, true);
+	p->min_early_stopping_rate = (int) oracle_option_number(settings, "min_early_stopping_rate",
+															0, 0, 30, true);
+	p->min_resource = pruner_min_resource(settings);
 }
 
 static const TrialRecord *

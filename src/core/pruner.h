@@ -33,8 +33,9 @@ typedef struct Pruner
 } Pruner;
 
 /*
- * The pruner tuner_options asks for ("pruner" and its settings), with
- * Optuna 3.1's defaults; bad settings raise CORE_ERR_INVALID_PARAMETER.
+ * The pruner tuner_options asks for ("pruner", its settings in the object
+ * "pruner_options"), with Optuna 3.1's defaults; bad or unknown settings
+ * raise CORE_ERR_INVALID_PARAMETER.
  */
 extern void pruner_from_options(const char *options, Pruner *pruner);
 

@@ -1,7 +1,7 @@
 /*
  * test_hyperband.c
  *	  Unit tests of the Hyperband oracle (src/core/oracle_hyperband.c) and
- *	  the tuner_options reader (src/core/json_options.c).
+ *	  its tuner_options.
  *
  * The expected brackets and trial sequences were computed with
  * KerasTuner's HyperbandOracle code (its _get_size, _get_epochs,
@@ -13,7 +13,6 @@
 #include "hp_build.h"
 
 #include "core/hyperband.h"
-#include "core/json_options.h"
 
 /* {size, epochs} per round, brackets 0.. in order, from KerasTuner */
 TEST(test_bracket_arithmetic_matches_kerastuner)
@@ -373,25 +372,9 @@ TEST(test_hostile_history_is_ignored)
 
 TEST(test_options)
 {
-	JsonOption o;
 	HpSpace		space = hb_space();
 	OracleConfig c = hb_config(&space, "{\"factor\": 1}");
 
-	o = json_option_get("{\"a\": {\"max_epochs\": 1}, \"max_epochs\": 27, \"s\": \"x\\\"y\"}", "max_epochs");
-	CHECK(o.type == JSON_OPTION_NUMBER && o.number == 27);
-	o = json_option_get("{\"a\": {\"max_epochs\": 1}, \"s\": \"x\\\"y\"}", "s");
-	CHECK(o.type == JSON_OPTION_STRING);
-	CHECK_STR(o.string, "x\"y");
-	CHECK(json_option_get("{}", "s").type == JSON_OPTION_MISSING);
-	CHECK(json_option_get("{\"s\": true}", "s").type == JSON_OPTION_OTHER);
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, json_option_get("[1]", "s"));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, json_option_get("{\"s\": ", "s"));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, json_option_get("{\"s\": \"abc", "s"));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, json_option_get("{\"s\" 1}", "s"));
-	CHECK(json_option_int("{\"k\": 3}", "k", 1, 1, 5) == 3);
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, json_option_int("{\"k\": 3.5}", "k", 1, 1, 5));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, json_option_int("{\"k\": \"3\"}", "k", 1, 1, 5));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, json_option_int("{\"k\": 6}", "k", 1, 1, 5));
 	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, oracle_create(&c, NULL, 0));
 	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, oracle_check_options("hyperband", "{\"max_epochs\": 0}"));
 	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER,

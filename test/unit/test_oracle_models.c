@@ -667,7 +667,7 @@ TEST(options_are_checked)
 	oracle_check_options("bayesian", "{\"acquisition\": \"ucb\", \"beta\": 2, \"alpha\": 1e-4, \"num_initial_points\": 4}");
 	oracle_check_options("tpe", "{\"multivariate\": true, \"n_startup_trials\": 0, \"n_ei_candidates\": 50}");
 	/* keys a tuner does not know are someone else's */
-	oracle_check_options("tpe", "{\"pruner\": \"median\"}");
+	oracle_check_options("tpe", "{\"pruner\": \"median\", \"max_epochs\": 3}");
 	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER,
 				 oracle_check_options("bayesian", "{\"acquisition\": \"pi\"}"));
 	CHECK(strstr(core_test_last_hint, "\"ei\", \"ucb\"") != NULL);
@@ -683,11 +683,53 @@ TEST(options_are_checked)
 				 oracle_check_options("tpe", "{\"n_ei_candidates\": 0}"));
 	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER,
 				 oracle_check_options("tpe", "{\"n_startup_trials\": 1"));
-	opts = oracle_options_parse("t", " {\"a\" : [1, {\"b\": \"]\"}], \"s\": \"x\\u00e9\\n\", \"a\": null} ");
-	CHECK(opts->n == 3);
-	CHECK(opts->options[0].type == OPT_NESTED);
-	CHECK_STR(opts->options[1].string, "x\xc3\xa9\n");
+	/* one form for every message */
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER,
+				 oracle_check_options("tpe", "{\"n_startup_trials\": -1}"));
+	CHECK_STR(core_test_last_msg, "tuner_options.n_startup_trials must be an integer between 0 and 1000000");
+	CHECK_STR(core_test_last_detail, "tuner_options.n_startup_trials of tuner \"tpe\" is -1.");
+	CHECK_STR(core_test_last_hint, "Pass \"n_startup_trials\": an integer between 0 and 1000000, or leave it out for 10.");
+	/* the tuner's n_startup_trials and the pruner's are apart */
+	oracle_check_options("tpe", "{\"n_startup_trials\": 3, \"pruner\": \"median\", \"pruner_options\": {\"n_startup_trials\": 2}}");
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER,
+				 oracle_check_options("tpe", "{\"n_startup_trials\": 3, \"pruner\": \"median\", \"pruner_options\": {\"n_startup_trials\": -1}}"));
+	CHECK_STR(core_test_last_detail, "tuner_options.pruner_options.n_startup_trials of pruner \"median\" is -1.");
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER,
+				 oracle_check_options("tpe", "{\"n_startup_trials\": -1, \"pruner\": \"median\", \"pruner_options\": {\"n_startup_trials\": 2}}"));
+	CHECK_STR(core_test_last_detail, "tuner_options.n_startup_trials of tuner \"tpe\" is -1.");
+
+	/* the reader: values, their text, nested objects */
+	opts = oracle_options_parse("t", " {\"a\" : [1, {\"b\": \"]\"}], \"s\": \"x\\u00e9\\n\\\"\", \"a\": null, \"o\": {\"k\": {\"k\": 1}, \"k\": 27}} ");
+	CHECK(opts->n == 4);
+	CHECK(opts->options[0].type == OPT_ARRAY);
+	CHECK_STR(opts->options[0].text, "[1, {\"b\": \"]\"}]");
+	CHECK_STR(opts->options[1].string, "x\xc3\xa9\n\"");
 	CHECK(opts->options[2].type == OPT_NULL);
+	CHECK(oracle_option_find(opts, "a")->type == OPT_NULL);	/* the last one */
+	CHECK(!oracle_option_given(opts, "k"));
+	CHECK_STR(oracle_option_object(opts, "o"), "{\"k\": {\"k\": 1}, \"k\": 27}");
+	CHECK(oracle_option_object(opts, "absent") == NULL);
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, oracle_option_object(opts, "s"));
+	{
+		OracleOptions *nested = oracle_options_nested(opts, "o", "pruner \"p\"");
+		static const char *const known[] = {"k", NULL};
+		static const char *const other[] = {"j", NULL};
+
+		CHECK_STR(nested->path, "tuner_options.o");
+		CHECK(oracle_option_number(nested, "k", 0, 0, 100, true) == 27);
+		oracle_options_only(nested, known);
+		EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, oracle_options_only(nested, other));
+		CHECK_STR(core_test_last_msg, "unknown key \"k\" in tuner_options.o");
+		CHECK_STR(core_test_last_hint, "Pass only \"j\".");
+	}
+	CHECK(oracle_options_parse("t", "{}")->n == 0);
+	CHECK(oracle_options_parse("t", NULL)->n == 0);
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, oracle_options_parse("t", "[1]"));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, oracle_options_parse("t", "{\"s\": "));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, oracle_options_parse("t", "{\"s\": \"abc"));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, oracle_options_parse("t", "{\"s\" 1}"));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, oracle_options_parse("t", "{\"s\": {\"a\": 1}"));
+	CHECK_STR(core_test_last_msg, "tuner_options is not a JSON object");
 }
 
 int

@@ -104,19 +104,19 @@ TEST(test_median)
 	pr_n = 4;
 	pr_add(TRIAL_RUNNING, bad, 1);
 	CHECK(!pr_stop(median, false, 4));
-	CHECK(pr_stop("{\"pruner\": \"median\", \"n_startup_trials\": 4}", false, 4));
+	CHECK(pr_stop("{\"pruner\": \"median\", \"pruner_options\": {\"n_startup_trials\": 4}}", false, 4));
 	/* warm-up: no pruning before step n_warmup_steps */
 	pr_five_completed();
 	pr_add(TRIAL_RUNNING, bad, 1);
-	CHECK(!pr_stop("{\"pruner\": \"median\", \"n_warmup_steps\": 1}", false, 5));
+	CHECK(!pr_stop("{\"pruner\": \"median\", \"pruner_options\": {\"n_warmup_steps\": 1}}", false, 5));
 	/* interval 2: steps 0 and 2 are judged, step 1 is not */
 	pr_n = 5;
 	{
 		double		two[] = {10, 10};
 
 		pr_add(TRIAL_RUNNING, two, 2);
-		CHECK(!pr_stop("{\"pruner\": \"median\", \"interval_steps\": 2}", false, 5));
-		CHECK(pr_stop("{\"pruner\": \"median\", \"interval_steps\": 1}", false, 5));
+		CHECK(!pr_stop("{\"pruner\": \"median\", \"pruner_options\": {\"interval_steps\": 2}}", false, 5));
+		CHECK(pr_stop("{\"pruner\": \"median\", \"pruner_options\": {\"interval_steps\": 1}}", false, 5));
 	}
 	/* no completed trial has the step: not judged */
 	pr_n = 5;
@@ -135,7 +135,7 @@ TEST(test_median)
 TEST(test_asha)
 {
 	/* min_resource 1, factor 2: rungs at steps 1, 2, 4 */
-	const char *asha = "{\"pruner\": \"asha\", \"min_resource\": 1, \"reduction_factor\": 2}";
+	const char *asha = "{\"pruner\": \"asha\", \"pruner_options\": {\"min_resource\": 1, \"reduction_factor\": 2}}";
 	double		a[] = {5, 4, 3, 2, 1};
 	double		b[] = {6, 5, 4, 3, 2};
 	double		c[] = {9, 9, 9, 9, 9};
@@ -166,12 +166,12 @@ TEST(test_asha)
 	/* the default factor 4 with 4 values keeps only the best */
 	pr_n = 3;
 	pr_add(TRIAL_RUNNING, good, 2);
-	CHECK(pr_stop("{\"pruner\": \"asha\", \"min_resource\": 1}", false, 3));
+	CHECK(pr_stop("{\"pruner\": \"asha\", \"pruner_options\": {\"min_resource\": 1}}", false, 3));
 	/* min_early_stopping_rate 1: the first rung is at step 2 */
-	CHECK(!pr_stop("{\"pruner\": \"asha\", \"min_resource\": 1, \"reduction_factor\": 2, \"min_early_stopping_rate\": 1}",
+	CHECK(!pr_stop("{\"pruner\": \"asha\", \"pruner_options\": {\"min_resource\": 1, \"reduction_factor\": 2, \"min_early_stopping_rate\": 1}}",
 				   false, 3));
 	/* "auto": max(4 // 100, 1) = 1 from the completed trials */
-	CHECK(pr_stop("{\"pruner\": \"asha\", \"min_resource\": \"auto\"}", false, 3));
+	CHECK(pr_stop("{\"pruner\": \"asha\", \"pruner_options\": {\"min_resource\": \"auto\"}}", false, 3));
 	/* "auto" with no completed trial: no pruning */
 	pr_trials[0].status = TRIAL_FAILED;
 	pr_trials[1].status = TRIAL_FAILED;
@@ -186,13 +186,38 @@ TEST(test_pruner_options)
 	CHECK(p.kind == PRUNER_NONE && p.n_startup_trials == 5 && p.n_warmup_steps == 0 &&
 		  p.interval_steps == 1 && p.reduction_factor == 4 && p.min_resource == 0 &&
 		  p.min_early_stopping_rate == 0);
+	/* the settings are read from pruner_options, never from the top level */
+	pruner_from_options("{\"pruner\": \"median\", \"n_startup_trials\": 3, \"pruner_options\": {\"n_startup_trials\": 2, \"n_min_trials\": 3}}", &p);
+	CHECK(p.kind == PRUNER_MEDIAN && p.n_startup_trials == 2 && p.n_min_trials == 3);
+	pruner_from_options("{\"pruner\": \"median\", \"n_startup_trials\": 3, \"interval_steps\": 0}", &p);
+	CHECK(p.kind == PRUNER_MEDIAN && p.n_startup_trials == 5 && p.interval_steps == 1);
+	pruner_from_options("{\"pruner\": \"asha\", \"pruner_options\": {\"min_resource\": 3, \"reduction_factor\": 3}}", &p);
+	CHECK(p.kind == PRUNER_ASHA && p.min_resource == 3 && p.reduction_factor == 3);
 	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, pruner_from_options("{\"pruner\": \"hyperband\"}", &p));
 	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, pruner_from_options("{\"pruner\": 1}", &p));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, pruner_from_options("{\"interval_steps\": 0}", &p));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, pruner_from_options("{\"reduction_factor\": 1}", &p));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, pruner_from_options("{\"min_resource\": \"some\"}", &p));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, pruner_from_options("{\"min_resource\": 0}", &p));
-	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER, pruner_from_options("{\"n_startup_trials\": -1}", &p));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER,
+				 pruner_from_options("{\"pruner_options\": {\"interval_steps\": 2}}", &p));
+	CHECK(strstr(core_test_last_msg, "needs tuner_options.pruner") != NULL);
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER,
+				 pruner_from_options("{\"pruner\": \"median\", \"pruner_options\": [1]}", &p));
+	CHECK_STR(core_test_last_msg, "tuner_options.pruner_options must be an object");
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER,
+				 pruner_from_options("{\"pruner\": \"median\", \"pruner_options\": {\"interval_steps\": 0}}", &p));
+	CHECK_STR(core_test_last_detail, "tuner_options.pruner_options.interval_steps of pruner \"median\" is 0.");
+	/* each pruner knows its own settings only */
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER,
+				 pruner_from_options("{\"pruner\": \"median\", \"pruner_options\": {\"reduction_factor\": 2, \"x\": 1}}", &p));
+	CHECK_STR(core_test_last_msg, "unknown keys \"reduction_factor\", \"x\" in tuner_options.pruner_options");
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER,
+				 pruner_from_options("{\"pruner\": \"asha\", \"pruner_options\": {\"n_startup_trials\": 2}}", &p));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER,
+				 pruner_from_options("{\"pruner\": \"asha\", \"pruner_options\": {\"reduction_factor\": 1}}", &p));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER,
+				 pruner_from_options("{\"pruner\": \"asha\", \"pruner_options\": {\"min_resource\": \"some\"}}", &p));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER,
+				 pruner_from_options("{\"pruner\": \"asha\", \"pruner_options\": {\"min_resource\": 0}}", &p));
+	EXPECT_ERROR(CORE_ERR_INVALID_PARAMETER,
+				 pruner_from_options("{\"pruner\": \"median\", \"pruner_options\": {\"n_startup_trials\": -1}}", &p));
 }
 
 /* oracle_update keeps the values in the history and asks the pruner */
