@@ -262,6 +262,34 @@ lease_args(FunctionCallInfo fcinfo, int nargs)
 	}
 }
 
+/*
+ * The oracle stopped the trial (a pruner): it ends STOPPED as a pruned trial
+ * of the built-in trainer does, with the reason and the best value it
+ * reported as its score, at the step of that value; its lease ends.
+ */
+static void
+lease_stop(const Study *study, Oracle *oracle, int trial_id, Jsonb *metrics)
+{
+	const TrialRecord *t = oracle_find_trial(oracle, trial_id);
+	double		best = 0;
+	int			best_step = -1;
+
+	for (int i = 0; t && i < t->nsteps; i++)
+	{
+		double		v = t->step_values[i];
+
+		if (isnan(v))
+			continue;
+		if (best_step < 0 || (study->maximize ? v > best : v < best))
+		{
+			best = v;
+			best_step = t->steps[i];
+		}
+	}
+	catalog_end_leased_trial(study->study_id, trial_id, TRIAL_STOPPED, best_step >= 0, best,
+							 metrics, best_step, oracle_stop_reason(oracle));
+}
+
 PG_FUNCTION_INFO_V1(hptune_report);
 Datum
 hptune_report(PG_FUNCTION_ARGS)
@@ -291,7 +319,10 @@ hptune_report(PG_FUNCTION_ARGS)
 	catalog_upsert_metrics(study->study_id, trial_id, step, metrics);
 	catalog_renew_lease(study->study_id, trial_id, hptune_lease_timeout_s);
 	oracle = lease_oracle(study, space);
-	PG_RETURN_BOOL(oracle_update(oracle, trial_id, step, score));
+	if (!oracle_update(oracle, trial_id, step, score))
+		PG_RETURN_BOOL(false);
+	lease_stop(study, oracle, trial_id, metrics);
+	PG_RETURN_BOOL(true);
 }
 
 PG_FUNCTION_INFO_V1(hptune_complete);
