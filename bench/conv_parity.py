@@ -57,7 +57,7 @@ def build_core(exe):
     srcs = sorted(os.path.join(ROOT, "src/core", f) for f in os.listdir(os.path.join(ROOT, "src/core"))
                   if f.endswith(".c"))
     cmd = ["gcc", "-O2", "-std=gnu99", "-I" + os.path.join(ROOT, "src"), "-o", exe,
-           os.path.join(ROOT, "bench/conv_parity_core.c")] + srcs + ["-lopenblas", "-lm"]
+           os.path.join(ROOT, "bench/conv_parity_core.c")] + srcs + ["-lopenblas", "-lnlopt", "-lm"]
     subprocess.run(cmd, check=True)
 
 

@@ -37,7 +37,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "bench"))
-from _common import limit_threads  # noqa: E402
+from _common import _CORENAME, limit_threads  # noqa: E402
 
 limit_threads(1)
 os.environ.pop("OPENBLAS_CORETYPE", None)
@@ -58,7 +58,7 @@ def build_core():
     cmd = [os.environ.get("CC", "gcc"), "-O2", "-std=gnu99", "-Wall", "-Wextra",
            "-Wno-unused-parameter", "-I" + os.path.join(REPO, "src"), "-o", BIN,
            os.path.join(REPO, "bench", "conv_core.c")] + srcs + \
-        os.environ.get("BLAS_LIBS", "-lopenblas").split() + ["-lz", "-lm"]
+        os.environ.get("BLAS_LIBS", "-lopenblas").split() + ["-lnlopt", "-lz", "-lm"]
     subprocess.check_call(cmd)
 
 
@@ -241,6 +241,15 @@ def main():
     print("# cpu: %s; other load (1-min average): %.2f on %d cpus"
           % (open("/proc/cpuinfo").read().split("model name")[1].split(":")[1].split("\n")[0].strip(),
              os.getloadavg()[0], os.cpu_count()))
+    # the driver links the same OpenBLAS under this environment (OPENBLAS_CORETYPE unset)
+    core = subprocess.run([sys.executable, "-c", _CORENAME], capture_output=True,
+                          text=True).stdout.strip() or "unknown"
+    capability = [line.split(":", 1)[1].strip() for line in torch.__config__.show().splitlines()
+                  if "CPU capability usage" in line]
+    print("# kernels: hptune's OpenBLAS %s (OPENBLAS_CORETYPE=%s); torch oneDNN %s, CPU capability %s"
+          % (core, os.environ.get("OPENBLAS_CORETYPE", "unset"),
+             "on" if torch.backends.mkldnn.is_available() else "off",
+             capability[0] if capability else "unknown"))
     for network in [n for n in args.networks.split(";") if n]:
         for batch in [int(b) for b in args.batch_sizes.split(",")]:
             print("%s batch=%d rows=%d" % (network, batch, args.rows), flush=True)

@@ -11,7 +11,7 @@ CC=${CC:-gcc}
 BIN=${TMPDIR:-/tmp}/hptune_epoch_core
 CORE=$(ls src/core/*.c)
 $CC -O2 -std=gnu99 -Wall -Wextra -Wno-unused-parameter -Isrc -o "$BIN" bench/epoch_core.c $CORE \
-	${BLAS_LIBS:--lopenblas} -lz -lm
+	${BLAS_LIBS:--lopenblas} -lnlopt -lz -lm
 OUT=${TMPDIR:-/tmp}/hptune_epoch_out.$$
 for b in 32 128; do
 	OPENBLAS_NUM_THREADS=1 "$BIN" "$b" "$EPOCHS" > "$OUT"
