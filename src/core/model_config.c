@@ -15,6 +15,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include "core/hm_conv.h"
 #include "core/model_internal.h"
 
 #include <math.h>
@@ -121,23 +122,10 @@ optimizer_name(OptimizerKind o)
 /* ---- default search spaces ---- */
 
 
-static HpDef *
-model_space_add(HpSpace *s, const char *name, HpKind kind)
-{
-	HpDef	   *hp = &s->hps[s->n++];
-
-	memset(hp, 0, sizeof(*hp));
-	hp->name = name;
-	hp->kind = kind;
-	hp->sampling = HP_SAMPLING_LINEAR;
-	hp->default_value.type = HPV_NONE;
-	return hp;
-}
-
 static void
 model_space_units(HpSpace *s, const char *name, int nparents)
 {
-	HpDef	   *hp = model_space_add(s, name, HP_INT);
+	HpDef	   *hp = hm_space_add(s, name, HP_INT);
 
 	hp->min_value = 32;
 	hp->max_value = 512;
@@ -169,7 +157,7 @@ model_dense_space(HyperModelKind kind, HpSpace *out)
 	out->hps = core_alloc(8 * sizeof(HpDef));
 	if (kind == HYPERMODEL_MLP)
 	{
-		hp = model_space_add(out, "num_layers", HP_INT);
+		hp = hm_space_add(out, "num_layers", HP_INT);
 		hp->min_value = 1;
 		hp->max_value = 3;
 		hp->has_step = true;
@@ -177,13 +165,13 @@ model_dense_space(HyperModelKind kind, HpSpace *out)
 		model_space_units(out, "units_0", 0);
 		model_space_units(out, "units_1", 2);
 		model_space_units(out, "units_2", 1);
-		hp = model_space_add(out, "activation", HP_CHOICE);
+		hp = hm_space_add(out, "activation", HP_CHOICE);
 		hp->nchoices = 2;
 		hp->choices = core_alloc(2 * sizeof(HpValue));
 		hp->choices[0] = hp_text_value("relu");
 		hp->choices[1] = hp_text_value("tanh");
-		model_space_add(out, "dropout", HP_BOOLEAN);
-		hp = model_space_add(out, "lr", HP_FLOAT);
+		hm_space_add(out, "dropout", HP_BOOLEAN);
+		hp = hm_space_add(out, "lr", HP_FLOAT);
 		hp->min_value = 1e-4;
 		hp->max_value = 1e-2;
 		hp->sampling = HP_SAMPLING_LOG;
@@ -192,12 +180,12 @@ model_dense_space(HyperModelKind kind, HpSpace *out)
 	{
 		static const double l2s[] = {0.0, 1e-5, 1e-4, 1e-3, 1e-2};
 
-		hp = model_space_add(out, "learning_rate", HP_FLOAT);
+		hp = hm_space_add(out, "learning_rate", HP_FLOAT);
 		hp->min_value = 1e-4;
 		hp->max_value = 1e-1;
 		hp->sampling = HP_SAMPLING_LOG;
 		hp->default_value = hp_float_value(0.01);
-		hp = model_space_add(out, "l2", HP_CHOICE);
+		hp = hm_space_add(out, "l2", HP_CHOICE);
 		hp->nchoices = MODEL_LENGTHOF(l2s);
 		hp->choices = core_alloc(hp->nchoices * sizeof(HpValue));
 		for (int i = 0; i < hp->nchoices; i++)
@@ -231,107 +219,34 @@ model_config_init(ModelConfig *c, HyperModelKind kind, int batch_size)
 		hypermodel_defs[kind]->config_init(c);
 }
 
-static const char *
-model_value_text(HpValue v)
-{
-	switch (v.type)
-	{
-		case HPV_INT:
-			return core_psprintf("%lld", (long long) v.i);
-		case HPV_FLOAT:
-			return core_psprintf("%g", v.f);
-		case HPV_TEXT:
-			return core_psprintf("\"%s\"", v.s ? v.s : "");
-		case HPV_BOOL:
-			return v.b ? "true" : "false";
-		case HPV_NONE:
-			break;
-	}
-	return "none";
-}
-
-static void model_bad_value(const char *name, HpValue v,
-							const char *expected) CORE_NORETURN;
-
-static void
-model_bad_value(const char *name, HpValue v, const char *expected)
-{
-	core_error(CORE_ERR_INVALID_PARAMETER,
-			   core_psprintf("invalid value for hyperparameter \"%s\"", name),
-			   core_psprintf("The value is %s; \"%s\" must be %s.",
-							 model_value_text(v), name, expected),
-			   "Change the hyperparameter's range or value in the study's search space.");
-}
-
-static double
-model_get_number(const char *name, HpValue v, double min, double max,
-				 bool min_open, const char *expected)
-{
-	double		d;
-
-	if (v.type == HPV_INT)
-		d = (double) v.i;
-	else if (v.type == HPV_FLOAT)
-		d = v.f;
-	else
-		model_bad_value(name, v, expected);
-	if (!(d >= min && d <= max) || (min_open && d == min))
-		model_bad_value(name, v, expected);
-	return d;
-}
-
-static int
-model_get_int(const char *name, HpValue v, int min, int max,
-			  const char *expected)
-{
-	double		d = model_get_number(name, v, min, max, false, expected);
-
-	if (d != floor(d))
-		model_bad_value(name, v, expected);
-	return (int) d;
-}
-
-static bool
-model_get_bool(const char *name, HpValue v)
-{
-	if (v.type == HPV_BOOL)
-		return v.b;
-	if (v.type == HPV_INT && (v.i == 0 || v.i == 1))
-		return v.i == 1;
-	if (v.type == HPV_TEXT && v.s &&
-		(strcasecmp(v.s, "true") == 0 || strcasecmp(v.s, "false") == 0))
-		return strcasecmp(v.s, "true") == 0;
-	model_bad_value(name, v, "a boolean");
-}
-
 /* names both hypermodels read */
 static bool
 model_config_set_training(ModelConfig *c, const char *name, HpValue v)
 {
 	if (strcmp(name, "learning_rate") == 0 || strcmp(name, "lr") == 0)
-		c->learning_rate = model_get_number(name, v, 0.0, 1e6, true,
-											"a positive number");
+	{
+		c->learning_rate = hm_get_number(name, v, 0.0, 1e6, "a positive number");
+		if (c->learning_rate == 0.0)
+			hm_bad_value(name, v, "a positive number");
+	}
 	else if (strcmp(name, "optimizer") == 0)
 	{
 		if (v.type != HPV_TEXT || !optimizer_from_name(v.s, &c->optimizer))
-			model_bad_value(name, v, "one of adam, sgd, rmsprop, adagrad, adamw");
+			hm_bad_value(name, v, "one of adam, sgd, rmsprop, adagrad, adamw");
 	}
 	else if (strcmp(name, "momentum") == 0)
-		c->momentum = model_get_number(name, v, 0.0, 1.0, false,
-									   "a number between 0 and 1");
+		c->momentum = hm_get_number(name, v, 0.0, 1.0, "a number between 0 and 1");
 	else if (strcmp(name, "batch_size") == 0)
-		c->batch_size = model_get_int(name, v, 1, MODEL_MAX_BATCH_SIZE,
+		c->batch_size = hm_get_int(name, v, 1, MODEL_MAX_BATCH_SIZE,
 									  "an integer between 1 and 1048576");
 	else if (strcmp(name, "l1") == 0)
-		c->l1 = model_get_number(name, v, 0.0, 1e6, false,
-								 "a non-negative number");
+		c->l1 = hm_get_number(name, v, 0.0, 1e6, "a non-negative number");
 	else if (strcmp(name, "l2") == 0)
-		c->l2 = model_get_number(name, v, 0.0, 1e6, false,
-								 "a non-negative number");
+		c->l2 = hm_get_number(name, v, 0.0, 1e6, "a non-negative number");
 	else if (strcmp(name, "normalize") == 0)
-		c->normalize = model_get_bool(name, v);
+		c->normalize = hm_get_bool(name, v);
 	else if (strcmp(name, "shuffle") == 0)
-		c->shuffle = model_get_bool(name, v);
+		c->shuffle = hm_get_bool(name, v);
 	else
 		return false;
 	return true;
@@ -381,11 +296,11 @@ static bool
 model_config_set_network(ModelConfig *c, const char *name, HpValue v)
 {
 	if (strcmp(name, "num_layers") == 0)
-		c->num_layers = model_get_int(name, v, 0, MODEL_MAX_LAYERS,
+		c->num_layers = hm_get_int(name, v, 0, MODEL_MAX_LAYERS,
 									  "an integer between 0 and 16");
 	else if (strcmp(name, "units") == 0)
 	{
-		int			u = model_get_int(name, v, 1, MODEL_MAX_UNITS,
+		int			u = hm_get_int(name, v, 1, MODEL_MAX_UNITS,
 									  "an integer between 1 and 65536");
 
 		for (int i = 0; i < MODEL_MAX_LAYERS; i++)
@@ -393,25 +308,23 @@ model_config_set_network(ModelConfig *c, const char *name, HpValue v)
 	}
 	else if (model_units_index(name) >= 0)
 		c->units[model_units_index(name)] =
-			model_get_int(name, v, 1, MODEL_MAX_UNITS,
+			hm_get_int(name, v, 1, MODEL_MAX_UNITS,
 						  "an integer between 1 and 65536");
 	else if (strcmp(name, "activation") == 0)
 	{
 		if (v.type != HPV_TEXT || !activation_from_name(v.s, &c->activation))
-			model_bad_value(name, v,
+			hm_bad_value(name, v,
 							"one of relu, tanh, sigmoid, elu, selu, gelu, linear");
 	}
 	else if (strcmp(name, "dropout") == 0)
 	{
 		if (v.type == HPV_FLOAT)
-			c->dropout_rate = model_get_number(name, v, 0.0, 0.99, false,
-											   "a boolean or a rate from 0 to 0.99");
+			c->dropout_rate = hm_get_number(name, v, 0.0, 0.99, "a boolean or a rate from 0 to 0.99");
 		else
-			c->dropout_rate = model_get_bool(name, v) ? 0.25 : 0.0;
+			c->dropout_rate = hm_get_bool(name, v) ? 0.25 : 0.0;
 	}
 	else if (strcmp(name, "dropout_rate") == 0)
-		c->dropout_rate = model_get_number(name, v, 0.0, 0.99, false,
-										   "a number from 0 to 0.99");
+		c->dropout_rate = hm_get_number(name, v, 0.0, 0.99, "a number from 0 to 0.99");
 	else
 		return false;
 	return true;
