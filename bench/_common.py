@@ -178,6 +178,23 @@ def fetch_matrix(conn, query):
     return x, y
 
 
+def build_core_program(main_c, out, extra_libs=()):
+    """Compile bench/MAIN_C with every src/core/*.c into OUT.
+
+    The core is pure C (src/core/shim_test.c stands in for the server's
+    allocator and error reporting), so a benchmark can drive it without a
+    server; taking every file keeps the build right as modules are added.
+    """
+    core = os.path.join(REPO, "src", "core")
+    srcs = sorted(os.path.join(core, f) for f in os.listdir(core) if f.endswith(".c"))
+    cmd = ([os.environ.get("CC", "cc"), "-O2", "-std=gnu99", "-I" + os.path.join(REPO, "src"),
+            "-o", out, os.path.join(REPO, "bench", main_c)] + srcs
+           + os.environ.get("BLAS_LIBS", "-lopenblas").split() + ["-lnlopt"] + list(extra_libs)
+           + ["-lm"])
+    subprocess.check_call(cmd)
+    return out
+
+
 def median(xs):
     return statistics.median(xs)
 

@@ -45,6 +45,8 @@ import tempfile
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import _common  # noqa: E402
 TOLERANCE = 1e-4
 NETWORKS_ALL = [
     ("resnet", ["version=v2", "conv3_depth=4", "conv4_depth=6"]),
@@ -54,11 +56,7 @@ NETWORKS_ALL = [
 
 
 def build_core(exe):
-    srcs = sorted(os.path.join(ROOT, "src/core", f) for f in os.listdir(os.path.join(ROOT, "src/core"))
-                  if f.endswith(".c"))
-    cmd = ["gcc", "-O2", "-std=gnu99", "-I" + os.path.join(ROOT, "src"), "-o", exe,
-           os.path.join(ROOT, "bench/conv_parity_core.c")] + srcs + ["-lopenblas", "-lnlopt", "-lm"]
-    subprocess.run(cmd, check=True)
+    _common.build_core_program("conv_parity_core.c", exe)
 
 
 def read_layers(path):

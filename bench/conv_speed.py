@@ -37,6 +37,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "bench"))
+import _common  # noqa: E402
 from _common import _CORENAME, limit_threads  # noqa: E402
 
 limit_threads(1)
@@ -53,13 +54,7 @@ DEFAULT_NETWORKS = "cnn;resnet:version=v2,conv3_depth=4,conv4_depth=6;smallcnn"
 
 
 def build_core():
-    srcs = sorted(os.path.join(REPO, "src", "core", f)
-                  for f in os.listdir(os.path.join(REPO, "src", "core")) if f.endswith(".c"))
-    cmd = [os.environ.get("CC", "gcc"), "-O2", "-std=gnu99", "-Wall", "-Wextra",
-           "-Wno-unused-parameter", "-I" + os.path.join(REPO, "src"), "-o", BIN,
-           os.path.join(REPO, "bench", "conv_core.c")] + srcs + \
-        os.environ.get("BLAS_LIBS", "-lopenblas").split() + ["-lnlopt", "-lz", "-lm"]
-    subprocess.check_call(cmd)
+    _common.build_core_program("conv_core.c", BIN, extra_libs=["-lz"])
 
 
 def read_idx(path):

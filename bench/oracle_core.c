@@ -15,8 +15,7 @@
  *
  *	  Build (from the repository root; search_quality.py does the same):
  *	  cc -O2 -std=gnu99 -Isrc -o oracle_core bench/oracle_core.c \
- *		  src/core/oracle*.c src/core/gp.c src/core/parzen.c src/core/space*.c \
- *		  src/core/rng.c src/core/shim_test.c -lopenblas -lnlopt -lm
+ *		  src/core/*.c -lopenblas -lnlopt -lm
  */
 #include <math.h>
 #include <stdio.h>

@@ -4,7 +4,9 @@
 Every method minimises Branin (2-D), Hartmann-6 and Rosenbrock-2D for each
 seed, TRIALS trials each; the table gives the median simple regret (best
 value found minus the optimum) after 50 and after TRIALS trials, and
-one-sided Mann-Whitney U tests compare the methods:
+Mann-Whitney U tests compare the methods (p-values adjusted by Holm's method
+within each family of tests, so that a family's verdicts are wrong with
+probability at most 5%; the raw p-values are printed beside them):
 
   hptune random   vs Optuna RandomSampler   (two-sided: indistinguishable?)
   hptune tpe      vs Optuna TPESampler      (is hptune's worse?)
@@ -208,18 +210,19 @@ def mann_whitney(a, b, alternative):
         return min(1.0, 2 * min(cdf, 1 - cdf))
 
 
+def holm(pvalues):
+    """Holm's step-down adjusted p-values, in the order given."""
+    order = sorted(range(len(pvalues)), key=lambda i: pvalues[i])
+    adjusted, running = [0.0] * len(pvalues), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(pvalues) - rank) * pvalues[i]))
+        adjusted[i] = running
+    return adjusted
+
+
 def build_oracle_core():
-    repo = _common.REPO
     out = os.path.join(tempfile.gettempdir(), "hptune_oracle_core_%d" % os.getpid())
-    core = ["oracle.c", "oracle_random.c", "oracle_grid.c", "oracle_bayesian.c", "oracle_tpe.c",
-            "oracle_util.c", "oracle_options.c", "gp.c", "parzen.c", "space.c",
-            "space_validate.c", "rng.c", "shim_test.c"]
-    cmd = ([os.environ.get("CC", "cc"), "-O2", "-std=gnu99", "-I" + os.path.join(repo, "src"),
-            "-o", out, os.path.join(repo, "bench", "oracle_core.c")]
-           + [os.path.join(repo, "src", "core", c) for c in core]
-           + os.environ.get("BLAS_LIBS", "-lopenblas").split() + ["-lnlopt", "-lm"])
-    subprocess.check_call(cmd)
-    return out
+    return _common.build_core_program("oracle_core.c", out)
 
 
 def optuna_tpe_ms(n, repeats):
@@ -342,21 +345,27 @@ def main():
         for m in methods:
             print("%-12s %-18s" % (fn, m)
                   + "".join("%14.4g" % statistics.median(regrets(m, fn, k)) for k in checkpoints))
-    print("\n# Mann-Whitney U at %d trials (p-values)" % args.trials)
-    comparisons = [
-        ("hptune random", "optuna random", "two-sided", "indistinguishable (p > 0.05)"),
-        ("hptune tpe", "optuna tpe", "greater", "hptune tpe not worse (p > 0.05)"),
-        ("hptune bayesian", "optuna tpe", "less", "hptune bayesian better (p < 0.05)"),
+    print("\n# Mann-Whitney U at %d trials: raw p, and p adjusted by Holm within its family" % args.trials)
+    # Two families.  "No difference" (random vs random, tpe vs tpe: six tests, each
+    # a false MISSED with probability 0.05 when the methods are the same) and
+    # "better" (bayesian vs TPE, three tests).  Holm's step-down adjustment keeps
+    # the chance of any false verdict within a family at 5%; the raw p is printed
+    # beside it.
+    families = [
+        [("hptune random", "optuna random", "two-sided", "indistinguishable (p > 0.05)"),
+         ("hptune tpe", "optuna tpe", "greater", "hptune tpe not worse (p > 0.05)")],
+        [("hptune bayesian", "optuna tpe", "less", "hptune bayesian better (p < 0.05)")],
     ]
     k = args.trials
-    for a, b, alt, target in comparisons:
-        if a not in methods or b not in methods:
-            continue
-        for fn in FUNCTIONS:
-            p = mann_whitney(regrets(a, fn, k), regrets(b, fn, k), alt)
-            ok = p < 0.05 if alt == "less" else p > 0.05
-            print("%-16s vs %-14s %-11s %-10s p=%.3g  %s: %s"
-                  % (a, b, fn, alt, p, target, "met" if ok else "MISSED"))
+    for family in families:
+        tests = [(a, b, alt, target, fn, mann_whitney(regrets(a, fn, k), regrets(b, fn, k), alt))
+                 for a, b, alt, target in family if a in methods and b in methods
+                 for fn in FUNCTIONS]
+        adjusted = holm([t[5] for t in tests])
+        for (a, b, alt, target, fn, p), q in zip(tests, adjusted):
+            ok = q < 0.05 if alt == "less" else q > 0.05
+            print("%-16s vs %-14s %-11s %-10s p=%-9.3g Holm p=%-9.3g %s: %s"
+                  % (a, b, fn, alt, p, q, target, "met" if ok else "MISSED"))
     print("\n# medians against the targets")
     for fn, k2, limit in [("branin", 50, 1e-3), ("hartmann6", 100, 0.05), ("rosenbrock", 100, 0.05)]:
         if k2 <= args.trials and "hptune bayesian" in methods:

@@ -14,8 +14,7 @@
  *
  *	  history: "D N" then N lines of D values in [0, 1] and the loss.
  *	  Build: cc -O2 -std=gnu99 -Isrc -o tpe_parity bench/tpe_parity.c \
- *		  src/core/oracle*.c src/core/gp.c src/core/parzen.c src/core/space*.c \
- *		  src/core/rng.c src/core/shim_test.c -lopenblas -lnlopt -lm
+ *		  src/core/*.c -lopenblas -lnlopt -lm
  */
 #include <math.h>
 #include <stdio.h>

@@ -25,23 +25,15 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _common  # noqa: E402
 import search_quality as sq  # noqa: E402
 
 os.environ.pop("OPENBLAS_CORETYPE", None)
 
 
 def build():
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = os.path.join(tempfile.gettempdir(), "hptune_tpe_parity_%d" % os.getpid())
-    core = ["oracle.c", "oracle_random.c", "oracle_grid.c", "oracle_bayesian.c", "oracle_tpe.c",
-            "oracle_util.c", "oracle_options.c", "gp.c", "parzen.c", "space.c",
-            "space_validate.c", "rng.c", "shim_test.c"]
-    subprocess.check_call([os.environ.get("CC", "cc"), "-O2", "-std=gnu99",
-                           "-I" + os.path.join(repo, "src"), "-o", out,
-                           os.path.join(repo, "bench", "tpe_parity.c")]
-                          + [os.path.join(repo, "src", "core", c) for c in core]
-                          + ["-lopenblas", "-lnlopt", "-lm"])
-    return out
+    return _common.build_core_program("tpe_parity.c", out)
 
 
 def make_study(fn, trials, seed, ties):
