@@ -184,10 +184,15 @@ SELECT trial_id, status, round(score::numeric, 4) AS val_accuracy, hyperparamete
 	train      => $$SELECT image, label FROM fashion_mnist WHERE split = 'train' ORDER BY id LIMIT 100$$,
 	validation => $$SELECT image, label FROM fashion_mnist WHERE split = 'validation' ORDER BY id LIMIT 100$$,
 	epochs => 1);
--- best_model.summary(): Keras's layer names, output shapes and parameter
--- counts (the stem, the first block, the top and the totals shown here)
-SELECT model_summary FROM hptune.model_summary((SELECT hptune.best_models('built_in_hypermodel')))
- WHERE model_summary !~ '^\s*conv[2-5]_block([2-9]|[1-9][0-9])_' AND model_summary !~ '^\s*$';
+-- best_model.summary(): Keras's layer names, output shapes, parameter
+-- counts and inputs (the stem, the first block, the top and the totals
+-- shown here)
+WITH s AS (SELECT line, n FROM hptune.model_summary((SELECT hptune.best_models('built_in_hypermodel')))
+		WITH ORDINALITY AS s(line, n))
+SELECT line AS model_summary FROM s
+ WHERE (n < (SELECT min(n) FROM s WHERE line ~ '^ conv2_block2_')
+		OR n >= (SELECT min(n) FROM s WHERE line ~ '^ (post_bn|avg_pool|max_pool) '))
+   AND line !~ '^\s*$';
 
 \echo '== cnn: a tunable convolutional network on all of the data'
 -- the grid's first trial is every default (two conv blocks of 32 and 64

@@ -294,6 +294,8 @@ typedef struct HyperModelDef
 	bool		(*set) (ModelConfig *c, const char *name, HpValue v);
 	void		(*build) (Graph *g, const ModelConfig *c,
 						  const HyperModelShape *s);
+	/* the model's name in model_summary (KerasTuner's), or NULL for Keras's default */
+	const char *keras_name;
 } HyperModelDef;
 
 /* the registry (hypermodels.c), indexed by HyperModelKind */

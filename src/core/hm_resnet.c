@@ -317,4 +317,5 @@ const HyperModelDef hypermodel_resnet = {
 	.config_init = resnet_config_init,
 	.set = resnet_set,
 	.build = resnet_build,
+	.keras_name = "ResNet",
 };

@@ -268,4 +268,5 @@ const HyperModelDef hypermodel_xception = {
 	.config_init = xception_config_init,
 	.set = xception_set,
 	.build = xception_build,
+	.keras_name = "Xception",
 };

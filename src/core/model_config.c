@@ -400,10 +400,16 @@ model_linear_set(ModelConfig *c, const char *name, HpValue v)
 }
 
 const HyperModelDef hypermodel_mlp = {
-	"mlp", model_mlp_space, NULL, model_mlp_set, hypermodel_dense_build
+	.name = "mlp",
+	.default_space = model_mlp_space,
+	.set = model_mlp_set,
+	.build = hypermodel_dense_build,
 };
 
 const HyperModelDef hypermodel_linear = {
-	"linear", model_linear_space, NULL, model_linear_set, hypermodel_dense_build
+	.name = "linear",
+	.default_space = model_linear_space,
+	.set = model_linear_set,
+	.build = hypermodel_dense_build,
 };
 

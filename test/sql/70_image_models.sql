@@ -109,15 +109,17 @@ SELECT * FROM hptune.model_summary((hptune.fit('xception', '{"sep_num_filters": 
 	'SELECT grid, label FROM img8', batch_size => 40)->>'model_id')::bigint);
 
 -- resnet (HyperResNet's defaults: ResNet50V2) on 16 images of 32x32: the
--- Keras layer names, output shapes and parameter counts
+-- Keras layer names, output shapes, parameter counts and inputs (rows
+-- whose first line names a layer of the stem, of two blocks and of the top)
 SELECT (hptune.fit('resnet', '{}', 'SELECT x, label FROM img32', batch_size => 16,
 	hypermodel_options => '{"input_shape": [32, 32, 1]}')->>'model_id')::bigint AS resnet \gset
 SELECT model_summary FROM hptune.model_summary(:resnet)
- WHERE model_summary ~ '(conv1_|pool1|conv2_block1_|conv4_block6_|post_|avg_pool|probs|params)';
--- 53 Conv2D, 49 BatchNormalization and 16 Add layers, as ResNet50V2
-SELECT count(*) FILTER (WHERE model_summary ~ '^\s*\S+_conv \(Conv2D') AS conv2d,
-	   count(*) FILTER (WHERE model_summary ~ '^\s*\S+_bn \(Bat') AS batch_normalization,
-	   count(*) FILTER (WHERE model_summary ~ '^\s*\S+ \(Add\)') AS add
+ WHERE model_summary ~ '^( (conv1_|pool1|conv2_block1_|conv4_block6_|post_|avg_pool|probs)|Model|Total)';
+-- 53 Conv2D, 49 BatchNormalization and 16 Add layers, as ResNet50V2 (a
+-- class that does not fit beside its layer's name is on the next line)
+SELECT count(*) FILTER (WHERE model_summary ~ '^ (\S+ )?\(Conv2D\)') AS conv2d,
+	   count(*) FILTER (WHERE model_summary ~ '^ (\S+ )?\(BatchNormalization\)') AS batch_normalization,
+	   count(*) FILTER (WHERE model_summary ~ '^ (\S+ )?\(Add\)') AS add
   FROM hptune.model_summary(:resnet);
 SELECT hptune.predict_class(:resnet, x) IN ('0', '1', '2', '3') AS resnet_predicts FROM img32 WHERE i = 1;
 DELETE FROM hptune.models WHERE model_id = :resnet;

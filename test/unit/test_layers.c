@@ -544,6 +544,47 @@ TEST(test_conv_model_round_trip)
 }
 
 /* hptune.max_memory's count: weights, optimizer state, a batch, inference */
+/*
+ * model_summary of a graph with a branch: Keras's Functional layout (the
+ * Input listed, "Connected to" with one input per line), and a name and
+ * class longer than the column carried over to the next line.
+ */
+TEST(test_functional_summary)
+{
+	Graph	   *g = graph_create();
+	ModelConfig c;
+	Model	   *m;
+	char	  **lines;
+	int			n;
+	int			x = graph_input(g, NULL, (GraphShape) {3, 4, 4, 2});
+	int			a = graph_conv2d(g, NULL, x, 2, 1, 1, 1, 1, PADDING_SAME, true, 1, ACT_LINEAR);
+	int			b = graph_batch_normalization(g, "a_rather_long_block_name_bn", a,
+											  GRAPH_BN_MOMENTUM, GRAPH_BN_EPSILON);
+
+	x = graph_add(g, NULL, b, x);
+	x = graph_flatten(g, NULL, x);
+	graph_dense(g, NULL, x, 3, ACT_LINEAR, true);
+	model_config_init(&c, HYPERMODEL_MLP, 4);
+	c.options.input_rank = 3;
+	c.options.input_shape[0] = c.options.input_shape[1] = 4;
+	c.options.input_shape[2] = 2;
+	m = model_create_from_graph(g, &c, TASK_CLASSIFICATION, 3);
+	lines = model_summary(m, &n);
+	CHECK_STR(lines[0], "Model: \"functional\"");
+	CHECK(strlen(lines[1]) == 98);
+	CHECK_STR(lines[2], " Layer (type)                Output Shape              Param #   Connected to");
+	CHECK_STR(lines[4], " input_layer (InputLayer)    (None, 4, 4, 2)           0         -");
+	CHECK_STR(lines[6], " conv2d (Conv2D)             (None, 4, 4, 2)           6         input_layer[0][0]");
+	CHECK_STR(lines[8], " a_rather_long_block_name_bn (None, 4, 4, 2)           8         conv2d[0][0]");
+	CHECK_STR(lines[9], " (BatchNormalization)");
+	CHECK_STR(lines[11], " add (Add)                   (None, 4, 4, 2)           0         "
+			  "a_rather_long_block_name_bn[0][0],");
+	CHECK_STR(lines[12], "                                                                 input_layer[0][0]");
+	CHECK_STR(lines[n - 4], "Total params: 113 (452.00 B)");
+	CHECK_STR(lines[n - 2], "Non-trainable params: 4 (16.00 B)");
+	model_free(m);
+}
+
 TEST(test_training_bytes)
 {
 	Graph	   *g = graph_create();
@@ -585,6 +626,7 @@ main(void)
 	RUN(test_pool_forward_matches_definition);
 	RUN(test_shapes_and_names);
 	RUN(test_conv_model_round_trip);
+	RUN(test_functional_summary);
 	RUN(test_training_bytes);
 	UNIT_DONE();
 }
