@@ -1047,8 +1047,9 @@ catalog_load_intermediate(const Study *study, TrialRecord *trials, int ntrials)
  * trial suggest() handed out names no backend: only its lease counts, since
  * an external trainer may call from a new session each time.  A background
  * worker heart-beats through pg_stat_activity instead, whose state_change it
- * moves as each epoch starts: its lease lapses only when that is older than
- * lease_seconds too (a worker stopped, or stuck in one long epoch).
+ * moves as each epoch starts and every quarter second of training: its lease
+ * lapses only when that is older than lease_seconds too (a worker stopped,
+ * or stuck outside training, such as in a long objective function call).
  */
 void
 catalog_expire_leases(int64 study_id, int max_attempts, int lease_seconds)

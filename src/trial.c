@@ -468,6 +468,21 @@ trial_save_checkpoint(const TrialRun *run, Model *model, Trainer *trainer,
 							  model_blob, state_blob);
 }
 
+/* what trial_batch_done passes on to trial_batch_hook */
+typedef struct TrialBatchArg
+{
+	const TrialRun *run;
+	int			epoch;
+} TrialBatchArg;
+
+static void
+trial_batch_done(void *arg, int64_t batches_done, int64_t batches)
+{
+	TrialBatchArg *b = arg;
+
+	trial_batch_hook(b->run, b->epoch, batches_done, batches);
+}
+
 /*
  * Train one model; its metrics and checkpoint go to the catalog.  The
  * network, optimizer and buffers live in an execution context; what one
@@ -496,6 +511,7 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 	int			first_epoch = run->resume ? run->initial_epoch : 0;
 	int			last_epoch = run->epochs > 0 ? run->epochs : run->args->epochs;
 	int			seed_trial = run->resume ? run->seed_trial_id : run->trial_id;
+	TrialBatchArg batch_arg = {run, first_epoch};
 
 	MemoryContextSwitchTo(cxt);
 	model_config_init(&cfg, trial_hypermodel_kind(run->hypermodel), run->args->batch_size);
@@ -514,6 +530,11 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 	model = model_create(&cfg, data->enc);
 	trial_set_blas_threads();
 	trainer = trainer_create(model, &data->train, val);
+	if (trial_batch_hook)
+	{
+		batch_arg.run = run;
+		trainer_set_batch_hook(trainer, trial_batch_done, &batch_arg);
+	}
 	params = model_params(model, &nparams);
 	if (run->resume)
 		trial_resume(run, execution, model, trainer, params, nparams);
@@ -534,6 +555,7 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 		char	   *reason = NULL;
 
 		CHECK_FOR_INTERRUPTS();
+		batch_arg.epoch = epoch;
 		if (trial_epoch_start_hook)
 			trial_epoch_start_hook(run, execution, epoch);
 		trainer_run_epoch(trainer, &r);
@@ -591,6 +613,9 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 
 /* called as each epoch starts (a background worker shows it in pg_stat_activity) */
 TrialEpochHook trial_epoch_start_hook = NULL;
+
+/* called after each batch (a background worker's heart-beat and progress) */
+TrialBatchHook trial_batch_hook = NULL;
 
 /*
  * Run a trial's executions one after another, keeping running means: the

@@ -67,6 +67,11 @@ extern TrialTraining *trial_run(const TrialRun *run);
 typedef void (*TrialEpochHook) (const TrialRun *run, int execution, int epoch);
 extern PGDLLIMPORT TrialEpochHook trial_epoch_start_hook;
 
+/* called after each training batch, with the epoch's batches done and total */
+typedef void (*TrialBatchHook) (const TrialRun *run, int epoch, int64 batches_done,
+								int64 batches);
+extern PGDLLIMPORT TrialBatchHook trial_batch_hook;
+
 extern void trial_args_features(SearchArgs *a, ArrayType *arr);
 extern void trial_args_check(SearchArgs *a);
 extern void trial_check_objective(const TrainData *data, const char *objective);

@@ -23,8 +23,9 @@
  *		server log, and the worker goes on with the next trial.
  *
  * A worker heart-beats through pg_stat_activity: worker_epoch_started moves
- * its state_change as each epoch starts, and catalog_expire_leases keeps a
- * lapsed lease of a live backend that did so recently.  An error outside a
+ * its state_change as each epoch starts, and worker_batch_done every quarter
+ * second within an epoch; catalog_expire_leases keeps a lapsed lease of a
+ * live backend that did so recently.  An error outside a
  * trial stops the worker; its message goes to the caller through the
  * segment, which fails the search with it.
  *
@@ -127,6 +128,9 @@ worker_claim(const WorkerShared *ws, const char *label, MemoryContext cxt,
 static TrainData *worker_data = NULL;
 static SearchArgs *worker_args = NULL;
 
+/* when the worker last reported its activity */
+static TimestampTz worker_last_report = 0;
+
 /* pg_stat_activity.query: "hptune: study helloworld trial 7 epoch 2/5" */
 static void
 worker_epoch_started(const TrialRun *run, int execution, int epoch)
@@ -136,6 +140,29 @@ worker_epoch_started(const TrialRun *run, int execution, int epoch)
 	snprintf(buf, sizeof(buf), "hptune: study %s trial %d epoch %d/%d",
 			 run->study->name, run->trial_id, epoch + 1, run->args->epochs);
 	pgstat_report_activity(STATE_RUNNING, buf);
+	worker_last_report = GetCurrentTimestamp();
+}
+
+/*
+ * Within an epoch, at most every WORKER_BEAT_MS: "... epoch 2/5, batch
+ * 120/390".  Each report moves state_change, the heart-beat that keeps the
+ * lease of a trial whose epochs outlast hptune.lease_timeout.
+ */
+#define WORKER_BEAT_MS 250
+
+static void
+worker_batch_done(const TrialRun *run, int epoch, int64 batches_done, int64 batches)
+{
+	char		buf[NAMEDATALEN * 2 + 128];
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (!TimestampDifferenceExceeds(worker_last_report, now, WORKER_BEAT_MS))
+		return;
+	snprintf(buf, sizeof(buf), "hptune: study %s trial %d epoch %d/%d, batch " INT64_FORMAT
+			 "/" INT64_FORMAT, run->study->name, run->trial_id, epoch + 1, run->args->epochs,
+			 batches_done, batches);
+	pgstat_report_activity(STATE_RUNNING, buf);
+	worker_last_report = now;
 }
 
 /* train a hypermodel's trial on the shared data (trial.c) */
@@ -290,7 +317,10 @@ hptune_worker_main(Datum arg)
 		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 
 		if (shm_dataset_attach(toc, &worker_data, &worker_args))
+		{
 			trial_epoch_start_hook = worker_epoch_started;
+			trial_batch_hook = worker_batch_done;
+		}
 		MemoryContextSwitchTo(old);
 	}
 	snprintf(label, sizeof(label), "%s%d", ws->label, index);

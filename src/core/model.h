@@ -252,6 +252,14 @@ extern void trainer_free(Trainer *t);
 extern void trainer_run_epoch(Trainer *t, EpochResult *out);
 
 /*
+ * Called after every training batch of trainer_run_epoch with the batches
+ * done in the epoch and their number (a host's progress report and
+ * heart-beat); NULL: nothing.
+ */
+typedef void (*TrainerBatchHook) (void *arg, int64_t batches_done, int64_t batches);
+extern void trainer_set_batch_hook(Trainer *t, TrainerBatchHook hook, void *arg);
+
+/*
  * The names trainer_run_epoch reports, in order, so an objective can be
  * checked before training.  Classification: loss, accuracy, crossentropy;
  * with validation also val_loss, val_accuracy, val_crossentropy and, for

@@ -41,6 +41,8 @@
 
 struct Trainer
 {
+	TrainerBatchHook batch_hook;
+	void	   *batch_arg;
 	Model	   *m;
 	const Dataset *train;
 	Dataset		val;			/* nrows 0: no validation */
@@ -290,6 +292,13 @@ train_validate(Trainer *t, int from)
 }
 
 void
+trainer_set_batch_hook(Trainer *t, TrainerBatchHook hook, void *arg)
+{
+	t->batch_hook = hook;
+	t->batch_arg = arg;
+}
+
+void
 trainer_run_epoch(Trainer *t, EpochResult *out)
 {
 	Model	   *m = t->m;
@@ -320,6 +329,8 @@ trainer_run_epoch(Trainer *t, EpochResult *out)
 			break;
 		}
 		optim_step(&t->opt, m->params, t->grads);
+		if (t->batch_hook)
+			t->batch_hook(t->batch_arg, pos / t->batch + 1, (nrows + t->batch - 1) / t->batch);
 	}
 	n = metric_accum_finish(&t->acc, METRICS_TRAIN, t->metrics);
 	if (t->val.nrows > 0 && !diverged)

@@ -45,7 +45,7 @@ $search = background('tap_progress_mlp', q{SET ROLE hptune_tap_owner; SET hptune
 	SELECT count(*) FROM hptune.search('mlp', train => 'SELECT a, b, label FROM pts', validation_split => 0.2,
 	epochs => 200, workers => 2)});
 ok(poll_until(q{SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'hptune worker'
-	AND query ~ '^hptune: study mlp trial \d+ epoch ([2-9]|\d\d+)/200$'}, 't'),
+	AND query ~ '^hptune: study mlp trial \d+ epoch ([2-9]|\d\d+)/200(, batch \d+/\d+)?$'}, 't'),
 	'a worker says which epoch of which trial it trains');
 psql(q{SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'tap_progress_mlp'});
 wait_session($search);
@@ -65,6 +65,37 @@ note("trials took $spans s");
 is(psql(q{SELECT count(*) FILTER (WHERE ended_at - started_at > interval '1.2 s') || ' ' || max(attempt)
 	FROM hptune.trials WHERE study_id = hptune.study_id('beat')}), '2 1',
 	'each trial outlived the lease timeout and ran once');
+
+# and every quarter second within an epoch, saying how many batches are
+# done: a trial of one epoch longer than the 1 s lease keeps its lease
+setup(q{CREATE TABLE many AS SELECT i, (i % 7)::float8 AS a, (i % 5)::float8 AS b, (i % 7 > 3) AS label
+	FROM generate_series(1, 300000) i});
+setup(q{GRANT SELECT ON many TO hptune_tap_owner});
+setup(q{SET ROLE hptune_tap_owner; SELECT hptune.create_study('long', hypermodel => 'mlp', objective => 'val_accuracy', max_trials => 1, seed => 3)});
+$search = background('tap_progress_long', q{SET ROLE hptune_tap_owner; SET hptune.lease_timeout = 1;
+	SET client_min_messages = warning;
+	SELECT count(*) FILTER (WHERE status = 'COMPLETED') FROM hptune.search('long', train => 'SELECT a, b, label FROM many',
+	validation_split => 0.1, epochs => 1, batch_size => 1, workers => 1)});
+# two lease timeouts into the epoch, another session asking for a trial
+# (which puts back lapsed leases first) gets none: the lease held
+ok(poll_until(q{SELECT count(*) FROM hptune.trials WHERE study_id = hptune.study_id('long')
+	AND status = 'RUNNING' AND started_at < clock_timestamp() - interval '2 s'}, '1'),
+	'the trial has been running for two lease timeouts');
+is(psql(q{SET ROLE hptune_tap_owner; SET hptune.lease_timeout = 1;
+	SELECT count(*) FROM hptune.suggest('long')}), '0',
+	'a session asking for a trial mid-epoch gets none: the worker kept its lease');
+ok(poll_until(q{SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'hptune worker'
+	AND query ~ '^hptune: study long trial 0 epoch 1/1, batch \d+/270000$'}, 't'),
+	'within an epoch a worker says how many batches it has done');
+($status, $out) = wait_session($search);
+chomp($out);
+is($out, '1', 'the one-epoch trial completed');
+$spans = psql(q{SELECT round(extract(epoch FROM ended_at - started_at), 1) FROM hptune.trials
+	WHERE study_id = hptune.study_id('long')});
+note("the trial took $spans s");
+is(psql(q{SELECT count(*) FILTER (WHERE ended_at - started_at > interval '2 s') || ' ' || max(attempt)
+	FROM hptune.trials WHERE study_id = hptune.study_id('long')}), '1 1',
+	'its one epoch outlived the lease timeout twice over and it ran once');
 
 drop_db($db);
 setup(q{DROP ROLE hptune_tap_owner}, db => 'postgres');

@@ -334,6 +334,19 @@ TEST(test_training_separable_classification)
 	trainer_free(t);
 }
 
+/* calls, last batches_done and last batches of a batch hook */
+static int64_t batches_seen[3];
+
+static void
+count_batches(void *arg, int64_t done, int64_t total)
+{
+	int64_t    *seen = arg;
+
+	seen[0]++;
+	seen[1] = done;
+	seen[2] = total;
+}
+
 TEST(test_training_regression_reduces_mse)
 {
 	Dataset		d = data_make(500, 3);
@@ -355,7 +368,11 @@ TEST(test_training_regression_reduces_mse)
 	c.learning_rate = 0.05;
 	m = model_create(&c, &e);
 	t = trainer_create(m, &d, &d);
+	/* the batch hook sees every batch of the epoch: 500 rows of 16 are 32 */
+	trainer_set_batch_hook(t, count_batches, batches_seen);
 	trainer_run_epoch(t, &r);
+	CHECK(batches_seen[0] == 32 && batches_seen[1] == 32 && batches_seen[2] == 32);
+	trainer_set_batch_hook(t, NULL, NULL);
 	first = r.metrics[1].value;
 	for (int epoch = 0; epoch < 20; epoch++)
 		trainer_run_epoch(t, &r);
