@@ -55,7 +55,6 @@ def hptune_run(conn, table, epochs, seed):
 
 
 def torch_run(conn, table, epochs, seed):
-    import numpy as np
     import torch
     import torch.nn as nn
     torch.set_num_threads(1)
