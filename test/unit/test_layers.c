@@ -467,6 +467,18 @@ TEST(test_shapes_and_names)
 }
 
 /* a conv graph survives the blob: same graph, same predictions */
+/* a 3-class model of graph g on h x w x channels images (batch 4) */
+static Model *
+graph_classifier(Graph *g, ModelConfig *c, int h, int w, int channels)
+{
+	model_config_init(c, HYPERMODEL_MLP, 4);
+	c->options.input_rank = 3;
+	c->options.input_shape[0] = h;
+	c->options.input_shape[1] = w;
+	c->options.input_shape[2] = channels;
+	return model_create_from_graph(g, c, TASK_CLASSIFICATION, 3);
+}
+
 TEST(test_conv_model_round_trip)
 {
 	Graph	   *g = graph_create();
@@ -496,11 +508,7 @@ TEST(test_conv_model_round_trip)
 	x = graph_global_average_pooling2d(g, NULL, x);
 	x = graph_dropout(g, NULL, x, 0.2);
 	graph_dense(g, NULL, x, 3, ACT_LINEAR, true);
-	model_config_init(&c, HYPERMODEL_MLP, 4);
-	c.options.input_rank = 3;
-	c.options.input_shape[0] = c.options.input_shape[1] = 8;
-	c.options.input_shape[2] = 1;
-	m = model_create_from_graph(g, &c, TASK_CLASSIFICATION, 3);
+	m = graph_classifier(g, &c, 8, 8, 1);
 	d.nrows = 10;
 	d.ncols = 64;
 	d.x = core_alloc(sizeof(float) * 640);
@@ -564,11 +572,7 @@ TEST(test_functional_summary)
 	x = graph_add(g, NULL, b, x);
 	x = graph_flatten(g, NULL, x);
 	graph_dense(g, NULL, x, 3, ACT_LINEAR, true);
-	model_config_init(&c, HYPERMODEL_MLP, 4);
-	c.options.input_rank = 3;
-	c.options.input_shape[0] = c.options.input_shape[1] = 4;
-	c.options.input_shape[2] = 2;
-	m = model_create_from_graph(g, &c, TASK_CLASSIFICATION, 3);
+	m = graph_classifier(g, &c, 4, 4, 2);
 	lines = model_summary(m, &n);
 	CHECK_STR(lines[0], "Model: \"functional\"");
 	CHECK(strlen(lines[1]) == 98);
