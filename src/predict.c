@@ -474,8 +474,10 @@ hptune_predict_query(PG_FUNCTION_ARGS)
 	d = loader_load_features(query, enc, key, &keys);
 	k = model_num_outputs(model);
 	elems = palloc(sizeof(Datum) * k);
-	loader_check_memory(sizeof(float) * d.nrows * k + dataset_bytes(d.nrows, d.ncols),
-						"the predictions", "Raise hptune.max_memory, or predict fewer rows at a time.");
+	loader_check_memory(sizeof(float) * d.nrows * k + dataset_bytes(d.nrows, d.ncols) +
+						(size_t) model_predict_bytes(model, d.nrows),
+						"predicting these rows",
+						"Raise hptune.max_memory to hold the model, its buffers for a chunk of rows, and the rows with their predictions, or predict fewer rows at a time.");
 	out = palloc_extended(sizeof(float) * Max(d.nrows, 1) * k, MCXT_ALLOC_HUGE);
 	trial_set_blas_threads();
 	model_predict(model, d.x, d.nrows, out);
@@ -525,6 +527,9 @@ hptune_evaluate(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NO_DATA),
 				 errmsg("the evaluation query returned no rows"),
 				 errhint("Check the query's WHERE clause.")));
+	loader_check_memory(dataset_bytes(d.nrows, d.ncols) + (size_t) model_evaluate_bytes(model, d.nrows),
+						"evaluating this model",
+						"Raise hptune.max_memory to hold the model, its buffers for a chunk of rows, and the rows, or evaluate fewer rows at a time.");
 	trial_set_blas_threads();
 	model_evaluate(model, &d, enc->task, &r);
 	PG_RETURN_JSONB_P(predict_metrics_jsonb(&r, "rows", (double) d.nrows));

@@ -651,6 +651,21 @@ graph_inference_rows(const Graph *g)
 }
 
 double
+graph_inference_bytes(const Graph *g, int rows)
+{
+	double		scratch = 0.0;
+
+	for (int i = 0; i < g->nlayers; i++)
+	{
+		double		s = graph_layer_scratch(&g->layers[i], rows);
+
+		if (s > scratch)
+			scratch = s;
+	}
+	return sizeof(float) * (graph_example_floats(g) * rows + scratch);
+}
+
+double
 graph_training_bytes(const Graph *g, int batch, OptimizerKind optimizer,
 					 double momentum)
 {

@@ -257,6 +257,13 @@ extern double graph_training_bytes(const Graph *g, int batch,
 #define GRAPH_INFER_FLOATS ((double) (1 << 24))
 extern int	graph_inference_rows(const Graph *g);
 
+/*
+ * Bytes of the buffers a forward pass over `rows` rows at once allocates
+ * (every layer's output and saved values, the largest im2col or pooling
+ * scratch): what predict and evaluation add to the model itself.
+ */
+extern double graph_inference_bytes(const Graph *g, int rows);
+
 /* ---- hypermodels ---- */
 
 /*

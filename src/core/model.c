@@ -468,6 +468,22 @@ model_forward_logits(Model *m, const float *x, int rows, float *out)
 	memcpy(out, y, (size_t) rows * m->noutputs * sizeof(float));
 }
 
+/* the inference buffers model_scratch_reserve allocates for rows rows */
+double
+model_scratch_bytes(const Model *m, int rows)
+{
+	return graph_inference_bytes(m->graph, rows) + sizeof(float) * (double) rows * m->ninputs;
+}
+
+double
+model_predict_bytes(const Model *m, int64_t nrows)
+{
+	int			limit = model_chunk_rows(m);
+
+	return sizeof(float) * (double) (m->nparams + m->nstate) +
+		(nrows <= 0 ? 0.0 : model_scratch_bytes(m, nrows < limit ? (int) nrows : limit));
+}
+
 void
 model_predict(const Model *m, const float *x, int64_t nrows, float *out)
 {

@@ -252,6 +252,15 @@ extern void trainer_free(Trainer *t);
 extern void trainer_run_epoch(Trainer *t, EpochResult *out);
 
 /*
+ * Bytes predicting (evaluating) nrows rows holds besides its input and
+ * output: the model's parameters and state, and the forward pass's buffers
+ * for one chunk of rows (for evaluate, also the chunk's logits and the
+ * per-row pairs AUC reads).  What a host checks against its memory limit.
+ */
+extern double model_predict_bytes(const Model *m, int64_t nrows);
+extern double model_evaluate_bytes(const Model *m, int64_t nrows);
+
+/*
  * Called after every training batch of trainer_run_epoch with the batches
  * done in the epoch and their number (a host's progress report and
  * heart-beat); NULL: nothing.

@@ -131,6 +131,8 @@ extern void model_check_config(const ModelConfig *c, CoreErrorCode code);
 /* rows predict and evaluate run at once for this model */
 extern int	model_chunk_rows(const Model *m);
 extern void model_scratch_reserve(Model *m, int rows);
+/* the bytes model_scratch_reserve allocates for rows rows */
+extern double model_scratch_bytes(const Model *m, int rows);
 /* inference forward pass on rows <= the scratch's; logits into out */
 extern void model_forward_logits(Model *m, const float *x, int rows,
 								 float *out);

@@ -348,6 +348,17 @@ trainer_run_epoch(Trainer *t, EpochResult *out)
 	out->seconds = train_seconds() - start;
 }
 
+double
+model_evaluate_bytes(const Model *m, int64_t nrows)
+{
+	int			chunk = model_chunk_rows(m);
+	double		pairs = m->task == TASK_CLASSIFICATION && m->nclasses == 2
+		? (double) nrows * sizeof(MetricPair) : 0.0;
+
+	return sizeof(float) * (double) (m->nparams + m->nstate) + model_scratch_bytes(m, chunk) +
+		sizeof(float) * (double) chunk * m->noutputs + pairs;
+}
+
 void
 model_evaluate(const Model *m, const Dataset *d, TaskKind task,
 			   EpochResult *out)

@@ -122,5 +122,15 @@ SELECT count(*) FILTER (WHERE model_summary ~ '^ (\S+ )?\(Conv2D\)') AS conv2d,
 	   count(*) FILTER (WHERE model_summary ~ '^ (\S+ )?\(Add\)') AS add
   FROM hptune.model_summary(:resnet);
 SELECT hptune.predict_class(:resnet, x) IN ('0', '1', '2', '3') AS resnet_predicts FROM img32 WHERE i = 1;
+-- evaluate and predict_query count the model, the forward pass's buffers
+-- and the rows against hptune.max_memory (54000 before the buffers are made)
+SET hptune.max_memory = '16MB';
+SELECT regexp_replace(test_util.try(format($$SELECT hptune.evaluate(%s, 'SELECT x, label FROM img32')$$, :resnet)),
+	'needs [0-9]+ kB', 'needs N kB') AS try;
+SELECT regexp_replace(test_util.try(format($$SELECT count(*) FROM hptune.predict_query(%s, 'SELECT x FROM img32')$$, :resnet)),
+	'needs [0-9]+ kB', 'needs N kB') AS try;
+RESET hptune.max_memory;
+SELECT (hptune.evaluate(:resnet, 'SELECT x, label FROM img32') ->> 'rows')::int AS evaluated_rows,
+	   (SELECT count(*) FROM hptune.predict_query(:resnet, 'SELECT x FROM img32')) AS predicted_rows;
 DELETE FROM hptune.models WHERE model_id = :resnet;
 SELECT hptune.drop_study('img_cnn');

@@ -607,6 +607,8 @@ TEST(test_training_bytes)
 			   4.0 * (43 * 5 + 20 * 2 + 8 * 256), 1e-9);
 	CHECK_NEAR(graph_training_bytes(g, 2, OPT_SGD, 0.0),
 			   4.0 * (43 * 3 + 20 * 2 + 8 * 256), 1e-9);
+	/* predict's buffers: each layer's output, per row */
+	CHECK_NEAR(graph_inference_bytes(g, 10), 4.0 * 8 * 10, 1e-9);
 	graph_free(g);
 
 	/* BN state, im2col scratch and a batch that grows linearly */
@@ -618,6 +620,9 @@ TEST(test_training_bytes)
 	b3 = graph_training_bytes(g, 3, OPT_ADAM, 0.0);
 	/* one more row: input 784, conv out + grad 2 x 6272, BN out + grad + xhat 3 x 6272, col 2 x 7056 */
 	CHECK_NEAR(b3 - b2, 4.0 * (784 + 5 * 6272 + 2 * 7056), 1e-6);
+	/* and in inference: conv out, BN out and xhat, col (no gradients) */
+	CHECK_NEAR(graph_inference_bytes(g, 3) - graph_inference_bytes(g, 2),
+			   4.0 * (3 * 6272 + 7056), 1e-6);
 	graph_free(g);
 }
 
