@@ -10,7 +10,7 @@
 # build that will run only here).
 
 EXTENSION = hptune
-EXTVERSION = 0.3
+EXTVERSION = 0.4
 
 MODULE_big = hptune
 OBJS = \
@@ -74,7 +74,7 @@ OBJS = \
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 # Released install scripts are kept as they shipped and never edited; every
 # schema change after a release goes in an upgrade script hptune--A--B.sql.
-DATA = sql/$(EXTENSION)--0.1.sql sql/$(EXTENSION)--0.2.sql $(wildcard sql/$(EXTENSION)--*--*.sql)
+DATA = sql/$(EXTENSION)--0.1.sql sql/$(EXTENSION)--0.2.sql sql/$(EXTENSION)--0.3.sql $(wildcard sql/$(EXTENSION)--*--*.sql)
 
 REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
 REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))

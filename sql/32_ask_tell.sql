@@ -37,9 +37,11 @@ SELECT s.name AS study,
 		  FROM hptune.trials d WHERE d.study_id = t.study_id) AS estimated_remaining,
 	   t.lease_expires_at,
 	   t.backend_pid,
-	   t.study_id
+	   t.study_id,
+	   (SELECT a.query FROM pg_catalog.pg_stat_activity a
+		 WHERE a.pid = t.backend_pid AND a.query LIKE 'hptune: %') AS activity
   FROM hptune.trials t
   JOIN hptune.studies s USING (study_id)
  WHERE t.status = 'RUNNING';
-COMMENT ON VIEW hptune.progress IS 'every running trial whose RUNNING row is committed (workers, tune, suggest): who runs it, steps reported, best score so far, elapsed and estimated time left';
+COMMENT ON VIEW hptune.progress IS 'every running trial whose RUNNING row is committed (workers, tune, suggest): who runs it, steps reported, best score so far, elapsed and estimated time left, and what a background worker is doing (epoch and batch)';
 GRANT SELECT ON hptune.progress TO PUBLIC;

@@ -110,7 +110,8 @@ like($fitted, qr/^\d+$/, 'fit() stored a model');
 
 # 0.2 drops two columns nothing wrote (studies.oracle_state, trials.worker),
 # 0.3 adds studies.hypermodel_options ('{}' for every study made before) and
-# trials.worker, lease_token and lease_expires_at (null for every old trial):
+# trials.worker, lease_token and lease_expires_at (null for every old trial),
+# 0.4 only a column of the hptune.progress view:
 # every other column must come through the update unchanged
 my $tables_sql = q{SELECT concat_ws(' | ',
 	(SELECT string_agg((to_jsonb(s) - 'oracle_state' - 'hypermodel_options')::text, ',' ORDER BY study_id) FROM hptune.studies s),

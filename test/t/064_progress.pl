@@ -47,6 +47,11 @@ $search = background('tap_progress_mlp', q{SET ROLE hptune_tap_owner; SET hptune
 ok(poll_until(q{SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'hptune worker'
 	AND query ~ '^hptune: study mlp trial \d+ epoch ([2-9]|\d\d+)/200(, batch \d+/\d+)?$'}, 't'),
 	'a worker says which epoch of which trial it trains');
+ok(poll_until(q{SET ROLE hptune_tap_owner; SELECT count(*) FROM hptune.progress WHERE study = 'mlp'
+	AND activity ~ '^hptune: study mlp trial \d+ epoch \d+/200(, batch \d+/\d+)?$'}, '2'),
+	'hptune.progress.activity shows the owner what each worker is doing');
+is(psql(q{SET ROLE hptune_tap_other; SELECT count(*) FROM hptune.progress}), '0',
+	'and another role nothing');
 psql(q{SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'tap_progress_mlp'});
 wait_session($search);
 ok(poll_until(q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'hptune worker'}, '0', 5),
