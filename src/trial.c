@@ -531,10 +531,7 @@ trial_execution(const TrialRun *run, int execution, bool keep_seconds,
 	trial_set_blas_threads();
 	trainer = trainer_create(model, &data->train, val);
 	if (trial_batch_hook)
-	{
-		batch_arg.run = run;
 		trainer_set_batch_hook(trainer, trial_batch_done, &batch_arg);
-	}
 	params = model_params(model, &nparams);
 	if (run->resume)
 		trial_resume(run, execution, model, trainer, params, nparams);

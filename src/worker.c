@@ -131,38 +131,39 @@ static SearchArgs *worker_args = NULL;
 /* when the worker last reported its activity */
 static TimestampTz worker_last_report = 0;
 
-/* pg_stat_activity.query: "hptune: study helloworld trial 7 epoch 2/5" */
+/*
+ * pg_stat_activity.query: "hptune: study helloworld trial 7 epoch 2/5", and
+ * with batches (batches_done >= 0) ", batch 120/390".  Each report moves
+ * state_change, the heart-beat that keeps the trial's lease.
+ */
 static void
-worker_epoch_started(const TrialRun *run, int execution, int epoch)
+worker_report_epoch(const TrialRun *run, int epoch, int64 batches_done, int64 batches)
 {
-	char		buf[NAMEDATALEN * 2 + 96];
+	char		buf[NAMEDATALEN * 2 + 128];
+	int			len = snprintf(buf, sizeof(buf), "hptune: study %s trial %d epoch %d/%d",
+							   run->study->name, run->trial_id, epoch + 1, run->args->epochs);
 
-	snprintf(buf, sizeof(buf), "hptune: study %s trial %d epoch %d/%d",
-			 run->study->name, run->trial_id, epoch + 1, run->args->epochs);
+	if (batches_done >= 0 && len > 0 && len < (int) sizeof(buf))
+		snprintf(buf + len, sizeof(buf) - len, ", batch " INT64_FORMAT "/" INT64_FORMAT,
+				 batches_done, batches);
 	pgstat_report_activity(STATE_RUNNING, buf);
 	worker_last_report = GetCurrentTimestamp();
 }
 
-/*
- * Within an epoch, at most every WORKER_BEAT_MS: "... epoch 2/5, batch
- * 120/390".  Each report moves state_change, the heart-beat that keeps the
- * lease of a trial whose epochs outlast hptune.lease_timeout.
- */
+static void
+worker_epoch_started(const TrialRun *run, int execution, int epoch)
+{
+	worker_report_epoch(run, epoch, -1, 0);
+}
+
+/* within an epoch, at most every WORKER_BEAT_MS, so that epochs may outlast the lease */
 #define WORKER_BEAT_MS 250
 
 static void
 worker_batch_done(const TrialRun *run, int epoch, int64 batches_done, int64 batches)
 {
-	char		buf[NAMEDATALEN * 2 + 128];
-	TimestampTz now = GetCurrentTimestamp();
-
-	if (!TimestampDifferenceExceeds(worker_last_report, now, WORKER_BEAT_MS))
-		return;
-	snprintf(buf, sizeof(buf), "hptune: study %s trial %d epoch %d/%d, batch " INT64_FORMAT
-			 "/" INT64_FORMAT, run->study->name, run->trial_id, epoch + 1, run->args->epochs,
-			 batches_done, batches);
-	pgstat_report_activity(STATE_RUNNING, buf);
-	worker_last_report = now;
+	if (TimestampDifferenceExceeds(worker_last_report, GetCurrentTimestamp(), WORKER_BEAT_MS))
+		worker_report_epoch(run, epoch, batches_done, batches);
 }
 
 /* train a hypermodel's trial on the shared data (trial.c) */

@@ -355,8 +355,8 @@ model_evaluate_bytes(const Model *m, int64_t nrows)
 	double		pairs = m->task == TASK_CLASSIFICATION && m->nclasses == 2
 		? (double) nrows * sizeof(MetricPair) : 0.0;
 
-	return sizeof(float) * (double) (m->nparams + m->nstate) + model_scratch_bytes(m, chunk) +
-		sizeof(float) * (double) chunk * m->noutputs + pairs;
+	/* evaluate reserves a whole chunk, whatever nrows */
+	return model_predict_bytes(m, chunk) + sizeof(float) * (double) chunk * m->noutputs + pairs;
 }
 
 void
